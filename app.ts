@@ -1,0 +1,48 @@
+// The whole service as one Fastify plugin: infrastructure first, then the auth plugins,
+// then the autoloaded routes (a folder under routes/ is a URL prefix).
+import autoload from '@fastify/autoload'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import { fileURLToPath } from 'node:url'
+import { serverOptions, type KeyturnConfig } from './fastify.config.js'
+import authenticate from './plugins/authenticate.js'
+import config from './plugins/config.js'
+import contentParsers from './plugins/content-parsers.js'
+import db from './plugins/db.js'
+import errors from './plugins/errors.js'
+import firstRunHint from './plugins/first-run-hint.js'
+import openapi from './plugins/openapi.js'
+import passwords from './plugins/passwords.js'
+import revocation from './plugins/revocation.js'
+import tokens from './plugins/tokens.js'
+import validation from './plugins/validation.js'
+
+export interface AppOptions {
+  config: KeyturnConfig
+}
+
+export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
+  await fastify.register(config, { config: opts.config })
+  // errors mirrors every route for 405s, so it comes before anything that adds routes.
+  await fastify.register(errors)
+  await fastify.register(validation)
+  await fastify.register(contentParsers)
+  await fastify.register(db)
+  await fastify.register(passwords)
+  await fastify.register(tokens)
+  await fastify.register(revocation)
+  await fastify.register(authenticate)
+  await fastify.register(openapi)
+  await fastify.register(firstRunHint)
+  await fastify.register(autoload, {
+    dir: fileURLToPath(new URL('./routes', import.meta.url)),
+    ignorePattern: /\.(d\.ts|map)$/,
+  })
+}
+
+// Builds the app with the server options of fastify.config.ts; server.ts and tests use it.
+export async function buildApp(config: KeyturnConfig): Promise<FastifyInstance> {
+  const fastify = Fastify(serverOptions(config))
+  await fastify.register(app, { config })
+  await fastify.ready()
+  return fastify
+}

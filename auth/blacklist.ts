@@ -1,0 +1,42 @@
+// Blacklisting a refresh token ends its session: the token, every other refresh token of
+// the session, and (through the revocation log) its access tokens on every instance. The
+// revocation is committed before the answer is sent.
+import type { FastifyInstance } from 'fastify'
+import { blacklistRefreshToken, findRefreshToken } from '../store/refresh-tokens.js'
+import { revokeSession } from '../store/sessions.js'
+import { tokenNotValid, TokenError } from './errors.js'
+
+export interface BlacklistOptions {
+  // On Bearer routes: a refresh token of another user is refused and nothing is revoked.
+  ownerId?: number
+  reason?: string
+}
+
+export async function blacklistToken(
+  app: FastifyInstance,
+  raw: string,
+  options: BlacklistOptions = {},
+): Promise<{ sessionId: number }> {
+  const { db, tokens, revocations } = app
+  let claims
+  try {
+    claims = tokens.decode(raw, 'refresh')
+  } catch (err) {
+    if (err instanceof TokenError) throw tokenNotValid(err.problem)
+    throw err
+  }
+  if (options.ownerId !== undefined && claims.user_id !== options.ownerId) throw tokenNotValid('invalid')
+  const now = Date.now()
+
+  const { fresh, sessionId } = await db.transaction().execute(async (trx) => {
+    const row = await findRefreshToken(trx, claims.jti)
+    if (!row || row.session_id !== claims.sid) throw tokenNotValid('invalid')
+    const fresh = await blacklistRefreshToken(trx, claims.jti, now)
+    // A stale token still says "log this device out": the session ends either way.
+    await revokeSession(trx, row.session_id, options.reason ?? 'logout', now)
+    return { fresh, sessionId: row.session_id }
+  })
+  revocations.sessionRevoked(sessionId, now)
+  if (!fresh) throw tokenNotValid('blacklisted')
+  return { sessionId }
+}

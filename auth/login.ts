@@ -1,0 +1,76 @@
+// Login: one argon2 verify whatever the outcome (unknown user, wrong password, inactive,
+// expired all cost the same and answer the same), then one transaction that opens the
+// session and records its first refresh token.
+import type { FastifyInstance } from 'fastify'
+import type { LoginResponse } from '../schemas/token.js'
+import { insertRefreshToken } from '../store/refresh-tokens.js'
+import { insertSession } from '../store/sessions.js'
+import { findUserByLogin, isAccountExpired, setPasswordHash, touchLastLogin } from '../store/users.js'
+import { errors } from './errors.js'
+
+export interface LoginInput {
+  login: string
+  password: string
+  device: {
+    client_type?: string | null
+    device_name?: string | null
+    telegram_user_id?: number | null
+    telegram_username?: string | null
+  }
+  ip: string
+  userAgent: string | undefined
+}
+
+export async function login(app: FastifyInstance, input: LoginInput): Promise<LoginResponse> {
+  const { db, passwords, tokens, config } = app
+  const user = await findUserByLogin(db, input.login.trim())
+  const passwordOk = await passwords.verify(user?.password_hash, input.password)
+  const now = Date.now()
+  if (!user || !passwordOk || user.is_active !== 1 || isAccountExpired(user, now)) throw errors.noActiveAccount()
+
+  const rehash = passwords.needsRehash(user.password_hash) ? await passwords.hash(input.password) : undefined
+  const refreshExpiresAt = Math.floor((now + tokens.refreshLifetimeMs) / 1000) * 1000
+
+  const { session, access, refresh } = await db.transaction().execute(async (trx) => {
+    const session = await insertSession(trx, {
+      user_id: user.id,
+      client_type: input.device.client_type ?? null,
+      device_name: input.device.device_name ?? null,
+      telegram_user_id: input.device.telegram_user_id ?? null,
+      telegram_username: input.device.telegram_username ?? null,
+      ip_address: input.ip,
+      user_agent: input.userAgent?.slice(0, 512) ?? null,
+      created_at: now,
+      last_activity: now,
+      expires_at: refreshExpiresAt,
+      revoked_at: null,
+      revoked_reason: null,
+    })
+    const subject = { userId: user.id, clientId: user.client_id, sessionId: session.id }
+    const refresh = tokens.issue('refresh', subject, now)
+    const access = tokens.issue('access', subject, now)
+    await insertRefreshToken(trx, {
+      jti: refresh.jti,
+      session_id: session.id,
+      user_id: user.id,
+      issued_at: now,
+      expires_at: refresh.expiresAt,
+    })
+    if (config.KEYTURN_UPDATE_LAST_LOGIN) await touchLastLogin(trx, user.id, now)
+    if (rehash) await setPasswordHash(trx, user.id, rehash, now)
+    return { session, access, refresh }
+  })
+
+  const email = user.email ?? ''
+  return {
+    access: access.token,
+    refresh: refresh.token,
+    user_id: user.id,
+    username: user.username,
+    email,
+    client_id: user.client_id,
+    client_name: user.client_name,
+    user: { id: user.id, username: user.username, email, first_name: user.first_name, last_name: user.last_name },
+    session_id: session.id,
+  }
+}

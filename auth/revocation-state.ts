@@ -1,0 +1,60 @@
+// What every instance must know without asking the store on each request: which sessions
+// were revoked recently enough that their access tokens may still be alive, and the state
+// of users seen lately. Kept current by this process's own writes at once, and by polling
+// the store's revocation log for other processes' writes.
+
+export interface CachedUser {
+  id: number
+  username: string
+  clientId: number | null
+  isActive: boolean
+  expiresAt: number | null
+}
+
+const MAX_CACHED_USERS = 100_000
+
+export class RevocationState {
+  // sid -> when the entry may be forgotten (every access token of it has expired by then)
+  private readonly revokedSessions = new Map<number, number>()
+  // user id -> state, or null for "known not to exist"
+  private readonly users = new Map<number, CachedUser | null>()
+  private readonly retentionMs: number
+
+  constructor(accessLifetimeMs: number, leewayMs: number) {
+    // An access token lives at most its lifetime plus leeway past its session's revocation.
+    this.retentionMs = accessLifetimeMs + leewayMs + 1000
+  }
+
+  revokeSession(sid: number, revokedAt: number): void {
+    const forgetAt = revokedAt + this.retentionMs
+    if ((this.revokedSessions.get(sid) ?? 0) < forgetAt) this.revokedSessions.set(sid, forgetAt)
+  }
+
+  isSessionRevoked(sid: number): boolean {
+    return this.revokedSessions.has(sid)
+  }
+
+  getUser(id: number): CachedUser | null | undefined {
+    return this.users.get(id)
+  }
+
+  setUser(id: number, user: CachedUser | null): void {
+    // A crude bound: past the cap start afresh rather than grow without limit.
+    if (this.users.size >= MAX_CACHED_USERS) this.users.clear()
+    this.users.set(id, user)
+  }
+
+  forgetUser(id: number): void {
+    this.users.delete(id)
+  }
+
+  prune(now: number): void {
+    for (const [sid, forgetAt] of this.revokedSessions) {
+      if (forgetAt <= now) this.revokedSessions.delete(sid)
+    }
+  }
+
+  get revokedSessionCount(): number {
+    return this.revokedSessions.size
+  }
+}

@@ -1,0 +1,119 @@
+// The one place configuration lives: the environment schema, its defaults, and the Fastify
+// server options derived from it. server.ts and the test helper both build from here, so
+// tests run with production options.
+import { Type, type Static } from '@sinclair/typebox'
+import { envSchema } from 'env-schema'
+import type { FastifyServerOptions } from 'fastify'
+
+const Duration = (defaultValue: string, description: string) =>
+  Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)?$', default: defaultValue, description })
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+  }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
+  LOG_LEVEL: Type.Union(
+    (['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const).map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  KEYTURN_DATABASE_URL: Type.String({
+    pattern: '^(sqlite:.+|postgres(ql)?://.+)$',
+    default: 'sqlite:./data/keyturn.sqlite',
+    description: 'sqlite:<path> (":memory:" allowed) or postgres://user@host:port/db',
+  }),
+  KEYTURN_DATA_DIR: Type.String({ default: './data', description: 'where a development signing key is kept' }),
+  KEYTURN_SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'NORMAL' }),
+  KEYTURN_PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  KEYTURN_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  KEYTURN_VERIFYING_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  KEYTURN_ALGORITHM: Type.Union(
+    (['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const).map(
+      (a) => Type.Literal(a),
+    ),
+    { default: 'HS256' },
+  ),
+  KEYTURN_ACCESS_TOKEN_LIFETIME: Duration('15m', 'access token lifetime: 300, 300s, 15m, 1h, 7d'),
+  KEYTURN_REFRESH_TOKEN_LIFETIME: Duration('7d', 'refresh token lifetime'),
+  KEYTURN_ROTATE_REFRESH_TOKENS: Type.Boolean({ default: true }),
+  KEYTURN_BLACKLIST_AFTER_ROTATION: Type.Boolean({ default: true }),
+  KEYTURN_UPDATE_LAST_LOGIN: Type.Boolean({ default: true }),
+  KEYTURN_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  KEYTURN_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  KEYTURN_LEEWAY: Type.Integer({ minimum: 0, maximum: 3600, default: 0, description: 'seconds of clock skew allowed' }),
+  KEYTURN_AUTH_HEADER_TYPES: Type.String({ pattern: '^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$', default: 'Bearer' }),
+  KEYTURN_ARGON2_MEMORY_KIB: Type.Integer({ minimum: 1024, maximum: 4194304, default: 19456 }),
+  KEYTURN_ARGON2_TIME_COST: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
+  KEYTURN_ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+  KEYTURN_BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
+  KEYTURN_TRUST_PROXY: Type.String({
+    default: 'false',
+    description: 'false, true, a hop count, or a comma list of trusted proxy addresses/CIDRs',
+  }),
+  KEYTURN_REVOCATION_POLL_MS: Type.Integer({ minimum: 50, maximum: 10000, default: 500 }),
+  KEYTURN_REVOCATION_MAX_STALENESS_MS: Type.Integer({
+    minimum: 500,
+    maximum: 600000,
+    default: 5000,
+    description: 'authenticated calls answer 503 when revocations could not be read for this long',
+  }),
+})
+
+export type KeyturnConfig = Static<typeof EnvSchema>
+
+// Reads and validates the environment; throws an Error naming the bad variable.
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyturnConfig {
+  const data: Record<string, string> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key]
+    // An empty variable means "unset": docker/compose files often carry KEY= lines.
+    if (value !== undefined && value !== '') data[key] = value
+  }
+  try {
+    return envSchema<KeyturnConfig>({ schema: EnvSchema, data, dotenv: false })
+  } catch (err) {
+    throw new Error(`Invalid configuration: ${(err as Error).message.replace(/env\//g, '')}`)
+  }
+}
+
+export type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean)
+
+// false (the default) means X-Forwarded-For is never believed, so a client cannot pick the
+// IP that sessions, limits and the audit trail record.
+export function parseTrustProxy(value: string): TrustProxy {
+  const v = value.trim()
+  if (v === 'false' || v === '0' || v === '') return false
+  if (v === 'true') return true
+  if (/^[0-9]+$/.test(v)) {
+    const hops = Number(v)
+    return (_address: string, hop: number) => hop < hops
+  }
+  return v.split(',').map((s) => s.trim()).filter(Boolean)
+}
+
+export function serverOptions(config: KeyturnConfig): FastifyServerOptions {
+  return {
+    logger: {
+      level: config.LOG_LEVEL,
+      // Credentials never reach a log line, whatever a plugin decides to log.
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'headers.authorization',
+          '*.password',
+          '*.refresh',
+          '*.access',
+          '*.token',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    trustProxy: parseTrustProxy(config.KEYTURN_TRUST_PROXY),
+    bodyLimit: config.KEYTURN_BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }
+}

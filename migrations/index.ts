@@ -1,0 +1,8 @@
+// The list of migrations, by name. Names are dated so they sort in the order they were
+// written; a migration is never edited once released, only followed by a newer one.
+import type { Migration } from 'kysely'
+import * as initialSchema from './2026-11-22T00-initial-schema.js'
+
+export const migrations: Record<string, Migration> = {
+  '2026-11-22T00-initial-schema': initialSchema,
+}

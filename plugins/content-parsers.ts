@@ -1,0 +1,40 @@
+// Request bodies as DRF parses them: JSON (an empty body counts as no fields, so the client
+// hears which fields are required) and HTML form posts, which SimpleJWT also accepts.
+import formbody from '@fastify/formbody'
+import fp from 'fastify-plugin'
+import secureJson from 'secure-json-parse'
+import { ApiError } from '../auth/errors.js'
+
+// V8's messages quote a piece of the body, which may hold a password: say only where.
+function describeJsonError(err: Error, text: string): string {
+  if (/prototype|__proto__|constructor/i.test(err.message)) return 'Object contains forbidden prototype property'
+  const match = /at position (\d+)/.exec(err.message)
+  const position = match ? Number(match[1]) : /Unexpected end/i.test(err.message) ? text.length : undefined
+  if (position === undefined) return 'Invalid JSON'
+  const before = text.slice(0, position)
+  const line = before.split('\n').length
+  const column = position - before.lastIndexOf('\n')
+  return `Invalid JSON: line ${line} column ${column} (char ${position})`
+}
+
+export default fp(
+  async (fastify) => {
+    fastify.removeContentTypeParser('application/json')
+    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8')
+      if (text.trim() === '') return done(null, {})
+      try {
+        // Prototype poisoning (`__proto__`, `constructor.prototype`) is refused outright.
+        done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }))
+      } catch (err) {
+        done(new ApiError(400, { detail: `JSON parse error - ${describeJsonError(err as Error, text)}` }), undefined)
+      }
+    })
+    await fastify.register(formbody)
+    // A POST with no body at all is a body with no fields.
+    fastify.addHook('preValidation', async (request) => {
+      if (request.body === undefined && request.method === 'POST') request.body = {}
+    })
+  },
+  { name: 'content-parsers' },
+)

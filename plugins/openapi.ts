@@ -1,0 +1,66 @@
+// The OpenAPI 3 document, built by @fastify/swagger from the routes' TypeBox schemas, and
+// two readers of it: Swagger UI and ReDoc. ReDoc comes from its npm package, so the page
+// works without reaching any CDN.
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import fp from 'fastify-plugin'
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+
+const SCHEMA_PREFIX = '/api/v1/schema'
+
+const redocPage = `<!DOCTYPE html>
+<html>
+  <head>
+    <title>Keyturn API</title>
+    <meta charset="utf-8"/>
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+  </head>
+  <body>
+    <redoc spec-url="${SCHEMA_PREFIX}/"></redoc>
+    <script src="${SCHEMA_PREFIX}/redoc/redoc.standalone.js"></script>
+  </body>
+</html>
+`
+
+export default fp(
+  async (fastify) => {
+    await fastify.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'Keyturn',
+          description: "JWT authentication service speaking Django REST Framework SimpleJWT's wire protocol.",
+          version: '0.1.0',
+        },
+        components: {
+          securitySchemes: {
+            bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          },
+        },
+        tags: [
+          { name: 'token', description: 'Obtain, refresh, verify and blacklist tokens' },
+          { name: 'logout', description: 'End sessions' },
+          { name: 'profile', description: 'The authenticated user' },
+          { name: 'diagnostics', description: 'Check authentication' },
+        ],
+      },
+    })
+    await fastify.register(swaggerUi, {
+      routePrefix: `${SCHEMA_PREFIX}/swagger-ui`,
+      uiConfig: { persistAuthorization: true, url: `${SCHEMA_PREFIX}/` },
+    })
+
+    const hide = { schema: { hide: true } }
+    fastify.get(`${SCHEMA_PREFIX}/`, hide, async () => fastify.swagger())
+
+    const redocBundle = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js')
+    let redocJs: Buffer | undefined
+    fastify.get(`${SCHEMA_PREFIX}/redoc/`, hide, async (_request, reply) => reply.type('text/html; charset=utf-8').send(redocPage))
+    fastify.get(`${SCHEMA_PREFIX}/redoc/redoc.standalone.js`, hide, async (_request, reply) => {
+      redocJs ??= await readFile(redocBundle)
+      return reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(redocJs)
+    })
+  },
+  { name: 'openapi' },
+)

@@ -1,0 +1,23 @@
+import fp from 'fastify-plugin'
+import { PasswordHasher } from '../auth/passwords.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    passwords: PasswordHasher
+  }
+}
+
+export default fp(
+  async (fastify) => {
+    const { config } = fastify
+    fastify.decorate(
+      'passwords',
+      new PasswordHasher({
+        memoryCost: config.KEYTURN_ARGON2_MEMORY_KIB,
+        timeCost: config.KEYTURN_ARGON2_TIME_COST,
+        parallelism: config.KEYTURN_ARGON2_PARALLELISM,
+      }),
+    )
+  },
+  { name: 'passwords', dependencies: ['config'] },
+)

@@ -1,0 +1,92 @@
+// Keeps RevocationState current across instances by polling the `revocations` log. Rows are
+// read again for an overlap window, because a transaction that began earlier may commit
+// after a later one: re-applying a row is harmless, missing one is not.
+import fp from 'fastify-plugin'
+import { RevocationState, type CachedUser } from '../auth/revocation-state.js'
+import { errors } from '../auth/errors.js'
+import { revocationsSince } from '../store/revocations.js'
+import { findUserById } from '../store/users.js'
+
+const OVERLAP_MS = 10_000
+
+export interface Revocations {
+  state: RevocationState
+  // Applies this process's own revocation at once (the poll brings other processes').
+  sessionRevoked(sid: number, now: number): void
+  userChanged(userId: number): void
+  // The user's state from memory, read from the store once on a miss.
+  loadUser(userId: number): Promise<CachedUser | null>
+  // Throws 503 when the log has not been read for too long to trust memory.
+  assertFresh(now: number): void
+  sync(now: number): Promise<void>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    revocations: Revocations
+  }
+}
+
+export default fp(
+  async (fastify) => {
+    const { config, db, tokens } = fastify
+    const state = new RevocationState(tokens.accessLifetimeMs, tokens.leewayMs)
+    const retentionMs = tokens.accessLifetimeMs + tokens.leewayMs + 1000
+    let lastSyncAt = 0
+    let cursor = 0
+
+    async function sync(now: number): Promise<void> {
+      const since = cursor === 0 ? now - retentionMs : cursor - OVERLAP_MS
+      const rows = await revocationsSince(db, since)
+      for (const row of rows) {
+        if (row.kind === 'session') state.revokeSession(row.subject_id, row.created_at)
+        else state.forgetUser(row.subject_id)
+      }
+      state.prune(now)
+      cursor = now
+      lastSyncAt = now
+    }
+
+    const revocations: Revocations = {
+      state,
+      sessionRevoked: (sid, now) => state.revokeSession(sid, now),
+      userChanged: (userId) => state.forgetUser(userId),
+      async loadUser(userId) {
+        const cached = state.getUser(userId)
+        if (cached !== undefined) return cached
+        const row = await findUserById(db, userId)
+        const user: CachedUser | null = row
+          ? {
+              id: row.id,
+              username: row.username,
+              clientId: row.client_id,
+              isActive: row.is_active === 1,
+              expiresAt: row.expires_at,
+            }
+          : null
+        state.setUser(userId, user)
+        return user
+      },
+      assertFresh(now) {
+        if (now - lastSyncAt > config.KEYTURN_REVOCATION_MAX_STALENESS_MS) throw errors.storeUnavailable()
+      },
+      sync,
+    }
+
+    await sync(Date.now())
+    let polling = false
+    const timer = setInterval(() => {
+      if (polling) return
+      polling = true
+      sync(Date.now())
+        .catch((err: unknown) => fastify.log.warn({ err: (err as Error).message }, 'revocation log poll failed'))
+        .finally(() => {
+          polling = false
+        })
+    }, config.KEYTURN_REVOCATION_POLL_MS)
+    timer.unref()
+    fastify.addHook('onClose', async () => clearInterval(timer))
+    fastify.decorate('revocations', revocations)
+  },
+  { name: 'revocations', dependencies: ['config', 'db', 'tokens'] },
+)

@@ -1,0 +1,142 @@
+// Issues and decodes Keyturn's JWTs. @fastify/jwt builds fast-jwt's signer and verifier
+// once, at registration, with the algorithm pinned; nothing here is per request but the
+// HMAC itself.
+import { fastifyJwt } from '@fastify/jwt'
+import fp from 'fastify-plugin'
+import { randomUUID } from 'node:crypto'
+import { parseDuration } from '../auth/durations.js'
+import { TokenError } from '../auth/errors.js'
+import { resolveSigningKey } from './signing-key.js'
+
+export type TokenType = 'access' | 'refresh'
+
+export interface TokenClaims {
+  token_type: TokenType
+  exp: number
+  iat: number
+  jti: string
+  user_id: number
+  client_id: number | null
+  sid: number
+  iss?: string
+  aud?: string
+}
+
+export interface TokenSubject {
+  userId: number
+  clientId: number | null
+  sessionId: number
+}
+
+export interface IssuedToken {
+  token: string
+  jti: string
+  expiresAt: number // ms
+}
+
+export interface AuthenticatedUser {
+  id: number
+  username: string
+  clientId: number | null
+  sessionId: number
+  jti: string
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: TokenClaims
+    user: AuthenticatedUser
+  }
+}
+
+export interface TokenService {
+  readonly accessLifetimeMs: number
+  readonly refreshLifetimeMs: number
+  readonly leewayMs: number
+  issue(type: TokenType, subject: TokenSubject, now: number): IssuedToken
+  // Signature, lifetime, issuer, audience and the type; throws TokenError.
+  decode(raw: string, expected?: TokenType): TokenClaims
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tokens: TokenService
+  }
+}
+
+export const newJti = (): string => randomUUID().replace(/-/g, '')
+
+function isClaims(value: unknown): value is TokenClaims {
+  if (typeof value !== 'object' || value === null) return false
+  const c = value as Record<string, unknown>
+  return (
+    (c.token_type === 'access' || c.token_type === 'refresh') &&
+    typeof c.jti === 'string' &&
+    Number.isSafeInteger(c.user_id) &&
+    Number.isSafeInteger(c.sid) &&
+    (c.client_id === null || Number.isSafeInteger(c.client_id))
+  )
+}
+
+export default fp(
+  async (fastify) => {
+    const config = fastify.config
+    const leewayMs = config.KEYTURN_LEEWAY * 1000
+    await fastify.register(fastifyJwt, {
+      secret: resolveSigningKey(config, fastify.log),
+      sign: {
+        algorithm: config.KEYTURN_ALGORITHM,
+        ...(config.KEYTURN_ISSUER ? { iss: config.KEYTURN_ISSUER } : {}),
+        ...(config.KEYTURN_AUDIENCE ? { aud: config.KEYTURN_AUDIENCE } : {}),
+      },
+      verify: {
+        algorithms: [config.KEYTURN_ALGORITHM],
+        requiredClaims: ['exp', 'iat', 'jti'],
+        clockTolerance: leewayMs,
+        ...(config.KEYTURN_ISSUER ? { allowedIss: config.KEYTURN_ISSUER } : {}),
+        ...(config.KEYTURN_AUDIENCE ? { allowedAud: config.KEYTURN_AUDIENCE } : {}),
+      },
+    })
+
+    const lifetimes: Record<TokenType, number> = {
+      access: parseDuration(config.KEYTURN_ACCESS_TOKEN_LIFETIME),
+      refresh: parseDuration(config.KEYTURN_REFRESH_TOKEN_LIFETIME),
+    }
+
+    const service: TokenService = {
+      accessLifetimeMs: lifetimes.access,
+      refreshLifetimeMs: lifetimes.refresh,
+      leewayMs,
+      issue(type, subject, now) {
+        const iat = Math.floor(now / 1000)
+        const exp = Math.floor((now + lifetimes[type]) / 1000)
+        const jti = newJti()
+        const token = fastify.jwt.sign({
+          token_type: type,
+          exp,
+          iat,
+          jti,
+          user_id: subject.userId,
+          client_id: subject.clientId,
+          sid: subject.sessionId,
+        })
+        return { token, jti, expiresAt: exp * 1000 }
+      },
+      decode(raw, expected) {
+        let claims: unknown
+        try {
+          claims = fastify.jwt.verify(raw)
+        } catch {
+          // Whatever fast-jwt disliked (signature, alg, exp, nbf, iss, aud, shape), the client
+          // learns only that the token is not valid.
+          throw new TokenError('invalid')
+        }
+        if (!isClaims(claims)) throw new TokenError('invalid')
+        if (expected && claims.token_type !== expected) throw new TokenError('wrong_type')
+        return claims
+      },
+    }
+    fastify.decorate('tokens', service)
+  },
+  { name: 'tokens', dependencies: ['config'] },
+)

@@ -1,0 +1,46 @@
+// Blacklist and the unauthenticated logout: both end the refresh token's session.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { blacklistToken } from '../../auth/blacklist.js'
+import { Empty, withAuthErrors } from '../../schemas/common.js'
+import { RefreshBody } from '../../schemas/token.js'
+
+export const BLACKLIST_PATHS = ['/token/blacklist/', '/auth/token/blacklist/']
+
+const tokenBlacklist: FastifyPluginAsyncTypebox = async (fastify) => {
+  for (const url of BLACKLIST_PATHS) {
+    fastify.post(
+      url,
+      {
+        schema: {
+          tags: ['token'],
+          summary: 'Blacklist a refresh token (ends its session)',
+          body: RefreshBody,
+          response: withAuthErrors({ 200: Empty }),
+        },
+      },
+      async (request) => {
+        await blacklistToken(fastify, request.body.refresh)
+        return {}
+      },
+    )
+  }
+
+  fastify.post(
+    '/logout/',
+    {
+      schema: {
+        tags: ['logout'],
+        summary: 'Log out: blacklist the refresh token and end its session',
+        body: RefreshBody,
+        response: withAuthErrors({ 200: Type.Object({ detail: Type.String() }) }),
+      },
+    },
+    async (request) => {
+      await blacklistToken(fastify, request.body.refresh)
+      return { detail: 'Successfully logged out.' }
+    },
+  )
+}
+
+export default tokenBlacklist

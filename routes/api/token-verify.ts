@@ -1,0 +1,28 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { verifyToken } from '../../auth/verify.js'
+import { Empty, withAuthErrors } from '../../schemas/common.js'
+import { VerifyBody } from '../../schemas/token.js'
+
+export const VERIFY_PATHS = ['/token/verify/', '/auth/token/verify/', '/v1/auth/token/verify/']
+
+const tokenVerify: FastifyPluginAsyncTypebox = async (fastify) => {
+  for (const url of VERIFY_PATHS) {
+    fastify.post(
+      url,
+      {
+        schema: {
+          tags: ['token'],
+          summary: 'Verify an access or refresh token',
+          body: VerifyBody,
+          response: withAuthErrors({ 200: Empty }),
+        },
+      },
+      async (request) => {
+        await verifyToken(fastify, request.body.token)
+        return {}
+      },
+    )
+  }
+}
+
+export default tokenVerify

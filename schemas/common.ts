@@ -1,0 +1,59 @@
+// Shared response pieces: the error bodies of the contract, and helpers that attach them to
+// a route's response map so every status a route can send is declared.
+import { Type, type TSchema } from '@sinclair/typebox'
+
+export const Detail = Type.Object({ detail: Type.String() }, { $id: 'Detail' })
+
+export const DetailWithCode = Type.Object({ detail: Type.String(), code: Type.String() }, { $id: 'DetailWithCode' })
+
+export const FieldErrors = Type.Record(Type.String(), Type.Array(Type.String()), {
+  $id: 'FieldErrors',
+  description: 'DRF-shaped field errors, e.g. {"username": ["This field is required."]}, or {"detail": "JSON parse error - ..."}',
+})
+
+// 400 can be field errors or a parse error; both are objects of strings/arrays.
+export const BadRequest = Type.Union([FieldErrors, Detail], { description: 'Invalid input' })
+
+export const TokenErrorBody = Type.Object(
+  {
+    detail: Type.String({ examples: ['Token is invalid or expired'] }),
+    code: Type.Optional(Type.String({ examples: ['token_not_valid'] })),
+    messages: Type.Optional(
+      Type.Array(
+        Type.Object({ token_class: Type.String(), token_type: Type.String(), message: Type.String() }),
+      ),
+    ),
+  },
+  { $id: 'AuthError', description: 'Authentication failed (SimpleJWT body)' },
+)
+
+export const ServiceUnavailable = Type.Object(
+  { detail: Type.String(), code: Type.Literal('service_unavailable') },
+  { description: 'The store is unreachable; nothing was changed' },
+)
+
+export const Empty = Type.Object({}, { additionalProperties: false })
+
+// Every route can answer these, whatever it does.
+const common = {
+  400: BadRequest,
+  413: Detail,
+  415: Detail,
+  503: ServiceUnavailable,
+}
+
+export function withErrors<R extends Record<number, TSchema>>(responses: R) {
+  return { ...common, ...responses }
+}
+
+export function withAuthErrors<R extends Record<number, TSchema>>(responses: R) {
+  return { ...common, 401: TokenErrorBody, ...responses }
+}
+
+export const bearerSecurity = [{ bearerAuth: [] as string[] }]
+
+// A DRF CharField that does not accept blank strings; `trim` mirrors trim_whitespace.
+export const RequiredString = (opts: { trim?: boolean; maxLength?: number } = {}) =>
+  Type.String({ minLength: 1, ...(opts.trim === false ? {} : { pattern: '\\S' }), ...(opts.maxLength ? { maxLength: opts.maxLength } : {}) })
+
+export const OptionalText = (maxLength: number) => Type.Optional(Type.Union([Type.String({ maxLength }), Type.Null()]))

@@ -1,0 +1,91 @@
+// Opens the store named by a URL: `sqlite:<path>` (better-sqlite3, WAL) or
+// `postgres://...` (a pg pool). `?schema=name` on a Postgres URL keeps every table in that
+// schema, which is how the tests give each run a clean database.
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect, type KyselyConfig } from 'kysely'
+import pg from 'pg'
+import type { Database } from './database.js'
+
+export type StoreKind = 'sqlite' | 'postgres'
+
+export interface StoreOptions {
+  sqliteSynchronous?: 'FULL' | 'NORMAL'
+  poolSize?: number
+  log?: KyselyConfig['log']
+}
+
+export interface Store {
+  db: Kysely<Database>
+  kind: StoreKind
+  close(): Promise<void>
+}
+
+const INT8_OID = 20
+
+// Ids, counts and epoch-millisecond times are int8 in Postgres; all fit a JS number.
+function pgTypes(): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+  }
+}
+
+export function sqlitePath(url: string): string {
+  return url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
+}
+
+function openSqlite(url: string, opts: StoreOptions): Store {
+  const path = sqlitePath(url)
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const database = new SQLite(path)
+  database.pragma('journal_mode = WAL')
+  // NORMAL in WAL mode survives a crash of the process (kill -9); only a power cut can
+  // lose the last transactions. FULL trades throughput for that last guarantee.
+  database.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`)
+  database.pragma('busy_timeout = 5000')
+  database.pragma('foreign_keys = ON')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), log: opts.log })
+  return { db, kind: 'sqlite', close: () => db.destroy() }
+}
+
+function openPostgres(url: string, opts: StoreOptions): Store {
+  const parsed = new URL(url)
+  const schema = parsed.searchParams.get('schema')
+  parsed.searchParams.delete('schema')
+  if (schema !== null && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error('invalid schema name in database URL')
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: opts.poolSize ?? 10,
+    types: pgTypes(),
+    connectionTimeoutMillis: 3000,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  })
+  // An idle client losing its connection must not crash the process; the next query
+  // reports the outage instead.
+  pool.on('error', () => {})
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: opts.log })
+  return { db, kind: 'postgres', close: () => db.destroy() }
+}
+
+export function openStore(url: string, opts: StoreOptions = {}): Store {
+  if (url.startsWith('sqlite:')) return openSqlite(url, opts)
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, opts)
+  throw new Error('KEYTURN_DATABASE_URL must start with sqlite: or postgres://')
+}
+
+// Creates the schema named in a Postgres URL, so migrations have somewhere to run.
+export async function ensurePostgresSchema(url: string): Promise<void> {
+  const parsed = new URL(url)
+  const schema = parsed.searchParams.get('schema')
+  if (!schema) return
+  parsed.searchParams.delete('schema')
+  const client = new pg.Client({ connectionString: parsed.toString(), connectionTimeoutMillis: 3000 })
+  await client.connect()
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '')}"`)
+  } finally {
+    await client.end()
+  }
+}

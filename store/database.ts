@@ -1,0 +1,83 @@
+// The store's shape as Kysely sees it. Times are epoch milliseconds, flags 0/1, on both
+// dialects (see the initial migration).
+import type { Generated, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely'
+
+export interface ClientTable {
+  id: Generated<number>
+  name: string
+  created_at: number
+}
+
+export interface UserTable {
+  id: Generated<number>
+  username: string
+  email: string | null
+  password_hash: string
+  first_name: Generated<string>
+  last_name: Generated<string>
+  client_id: number | null
+  is_active: Generated<number>
+  is_staff: Generated<number>
+  is_superuser: Generated<number>
+  is_manager: Generated<number>
+  date_joined: number
+  last_login: number | null
+  expires_at: number | null
+  created_at: number
+  updated_at: number
+}
+
+export interface SessionTable {
+  id: Generated<number>
+  user_id: number
+  client_type: string | null
+  device_name: string | null
+  telegram_user_id: number | null
+  telegram_username: string | null
+  ip_address: string | null
+  user_agent: string | null
+  created_at: number
+  last_activity: number
+  expires_at: number
+  revoked_at: number | null
+  revoked_reason: string | null
+}
+
+export interface RefreshTokenTable {
+  jti: string
+  session_id: number
+  user_id: number
+  issued_at: number
+  expires_at: number
+  rotated_at: number | null
+  replaced_by: string | null
+  blacklisted_at: number | null
+}
+
+export type RevocationKind = 'session' | 'user'
+
+export interface RevocationTable {
+  id: Generated<number>
+  kind: RevocationKind
+  subject_id: number
+  created_at: number
+}
+
+export interface Database {
+  clients: ClientTable
+  users: UserTable
+  sessions: SessionTable
+  refresh_tokens: RefreshTokenTable
+  revocations: RevocationTable
+}
+
+export type Client = Selectable<ClientTable>
+export type User = Selectable<UserTable>
+export type NewUser = Insertable<UserTable>
+export type UserUpdate = Updateable<UserTable>
+export type Session = Selectable<SessionTable>
+export type NewSession = Insertable<SessionTable>
+export type RefreshToken = Selectable<RefreshTokenTable>
+
+// Repository functions take either, so a transaction is just an argument.
+export type Executor = Kysely<Database> | Transaction<Database>

@@ -1,0 +1,20 @@
+// Tells an outage of the store (answer 503, change nothing) from a bug (answer 500).
+const PG_UNAVAILABLE_CLASSES = ['08', '53', '57', '58'] // connection, resources, operator, system
+const NODE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'])
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|CANTOPEN|FULL|PROTOCOL|NOTADB|CORRUPT)/
+
+export function isStoreUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false
+  const { code, message } = err as { code?: unknown; message?: unknown }
+  if (typeof code === 'string') {
+    if (NODE_NET_CODES.has(code)) return true
+    if (SQLITE_UNAVAILABLE.test(code)) return true
+    if (/^[0-9A-Z]{5}$/.test(code) && PG_UNAVAILABLE_CLASSES.includes(code.slice(0, 2))) return true
+  }
+  if (typeof message === 'string') {
+    return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|driver has already been destroyed|database connection is not open/i.test(
+      message,
+    )
+  }
+  return false
+}

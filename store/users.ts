@@ -1,0 +1,45 @@
+import type { Executor, NewUser, User } from './database.js'
+
+export type UserWithClient = User & { client_name: string | null }
+
+// `login` is a username (exact) or an email (stored lower-cased, so matched lower-cased).
+export async function findUserByLogin(db: Executor, login: string): Promise<UserWithClient | undefined> {
+  return db
+    .selectFrom('users')
+    .leftJoin('clients', 'clients.id', 'users.client_id')
+    .selectAll('users')
+    .select('clients.name as client_name')
+    .where((eb) => eb.or([eb('users.username', '=', login), eb('users.email', '=', login.toLowerCase())]))
+    .orderBy('users.id')
+    .executeTakeFirst()
+}
+
+export async function findUserById(db: Executor, id: number): Promise<UserWithClient | undefined> {
+  return db
+    .selectFrom('users')
+    .leftJoin('clients', 'clients.id', 'users.client_id')
+    .selectAll('users')
+    .select('clients.name as client_name')
+    .where('users.id', '=', id)
+    .executeTakeFirst()
+}
+
+export async function findUserByUsername(db: Executor, username: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst()
+}
+
+export async function insertUser(db: Executor, user: NewUser): Promise<User> {
+  return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function setPasswordHash(db: Executor, id: number, hash: string, now: number): Promise<void> {
+  await db.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', id).execute()
+}
+
+export async function touchLastLogin(db: Executor, id: number, now: number): Promise<void> {
+  await db.updateTable('users').set({ last_login: now }).where('id', '=', id).execute()
+}
+
+export function isAccountExpired(user: Pick<User, 'expires_at'>, now: number): boolean {
+  return user.expires_at !== null && user.expires_at <= now
+}
