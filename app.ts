@@ -1,7 +1,8 @@
 // The whole service as one Fastify plugin: infrastructure first, then the auth plugins,
 // then the autoloaded routes (a folder under routes/ is a URL prefix).
 import autoload from '@fastify/autoload'
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
 import { fileURLToPath } from 'node:url'
 import { serverOptions, type KeyturnConfig } from './fastify.config.js'
 import authenticate from './plugins/authenticate.js'
@@ -20,7 +21,9 @@ export interface AppOptions {
   config: KeyturnConfig
 }
 
-export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
+// Wrapped in fastify-plugin so its decorators (db, tokens, ...) are visible on the instance
+// that registers it: the server, a test, or a service that embeds Keyturn.
+export const app = fp<AppOptions>(async (fastify, opts) => {
   await fastify.register(config, { config: opts.config })
   // errors mirrors every route for 405s, so it comes before anything that adds routes.
   await fastify.register(errors)
@@ -37,7 +40,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
     dir: fileURLToPath(new URL('./routes', import.meta.url)),
     ignorePattern: /\.(d\.ts|map)$/,
   })
-}
+}, { name: 'keyturn' })
 
 // Builds the app with the server options of fastify.config.ts; server.ts and tests use it.
 export async function buildApp(config: KeyturnConfig): Promise<FastifyInstance> {

@@ -19,7 +19,8 @@ function describeJsonError(err: Error, text: string): string {
 
 export default fp(
   async (fastify) => {
-    fastify.removeContentTypeParser('application/json')
+    // DRF parses JSON, forms and multipart, not plain text: that is a 415.
+    fastify.removeContentTypeParser(['application/json', 'text/plain'])
     fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
       const text = typeof body === 'string' ? body : body.toString('utf8')
       if (text.trim() === '') return done(null, {})

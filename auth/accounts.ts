@@ -1,0 +1,98 @@
+// Account administration shared by the CLI, the tests and (later) admin routes. Every
+// change that must reach running instances goes through the revocation log.
+import type { Kysely } from 'kysely'
+import type { Database, User } from '../store/database.js'
+import { createClient, findClientByName } from '../store/clients.js'
+import { recordRevocation } from '../store/revocations.js'
+import { revokeUserSessions } from '../store/sessions.js'
+import { findUserByUsername, insertUser, setPasswordHash } from '../store/users.js'
+import type { PasswordHasher } from './passwords.js'
+
+export class AccountError extends Error {
+  override name = 'AccountError'
+}
+
+export interface NewAccount {
+  username: string
+  password: string
+  email?: string | undefined
+  firstName?: string | undefined
+  lastName?: string | undefined
+  clientName?: string | undefined
+  isStaff?: boolean
+  isSuperuser?: boolean
+  isManager?: boolean
+  isActive?: boolean
+  expiresAt?: number | null
+}
+
+export async function addClient(db: Kysely<Database>, name: string, now = Date.now()) {
+  const trimmed = name.trim()
+  if (!trimmed) throw new AccountError('client name must not be blank')
+  if (await findClientByName(db, trimmed)) throw new AccountError(`a client named "${trimmed}" already exists`)
+  return createClient(db, trimmed, now)
+}
+
+export async function createAccount(
+  db: Kysely<Database>,
+  hasher: PasswordHasher,
+  account: NewAccount,
+  now = Date.now(),
+): Promise<User> {
+  const username = account.username.trim()
+  if (!username) throw new AccountError('username must not be blank')
+  if (username.length > 150) throw new AccountError('username must be at most 150 characters')
+  if (account.password.length === 0) throw new AccountError('password must not be empty')
+  const email = account.email?.trim().toLowerCase() || null
+  if (email !== null && !/^[^\s@]+@[^\s@]+$/.test(email)) throw new AccountError(`not an email address: ${email}`)
+  let clientId: number | null = null
+  if (account.clientName !== undefined) {
+    const client = await findClientByName(db, account.clientName.trim())
+    if (!client) throw new AccountError(`unknown client "${account.clientName}" (create it with: keyturn createclient --name ...)`)
+    clientId = client.id
+  }
+  if (await findUserByUsername(db, username)) throw new AccountError(`a user named "${username}" already exists`)
+  if (email !== null) {
+    const taken = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()
+    if (taken) throw new AccountError(`the email ${email} is already in use`)
+  }
+  const passwordHash = await hasher.hash(account.password)
+  return insertUser(db, {
+    username,
+    email,
+    password_hash: passwordHash,
+    first_name: account.firstName ?? '',
+    last_name: account.lastName ?? '',
+    client_id: clientId,
+    is_active: account.isActive === false ? 0 : 1,
+    is_staff: account.isStaff ? 1 : 0,
+    is_superuser: account.isSuperuser ? 1 : 0,
+    is_manager: account.isManager ? 1 : 0,
+    date_joined: now,
+    last_login: null,
+    expires_at: account.expiresAt ?? null,
+    created_at: now,
+    updated_at: now,
+  })
+}
+
+// A new password ends every session of the user, on every instance.
+export async function changePassword(
+  db: Kysely<Database>,
+  hasher: PasswordHasher,
+  username: string,
+  password: string,
+  now = Date.now(),
+): Promise<{ user: User; endedSessions: number }> {
+  if (password.length === 0) throw new AccountError('password must not be empty')
+  const user = await findUserByUsername(db, username)
+  if (!user) throw new AccountError(`no user named "${username}"`)
+  const hash = await hasher.hash(password)
+  const ended = await db.transaction().execute(async (trx) => {
+    await setPasswordHash(trx, user.id, hash, now)
+    const sessions = await revokeUserSessions(trx, user.id, 'password_changed', now)
+    await recordRevocation(trx, 'user', user.id, now)
+    return sessions.length
+  })
+  return { user, endedSessions: ended }
+}

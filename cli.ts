@@ -1,0 +1,171 @@
+// The `keyturn` command: store administration without a running server.
+import { parseArgs } from 'node:util'
+import { AccountError, addClient, changePassword, createAccount } from './auth/accounts.js'
+import { PasswordHasher } from './auth/passwords.js'
+import { parseDuration } from './auth/durations.js'
+import { loadConfig, type KeyturnConfig } from './fastify.config.js'
+import { ensurePostgresSchema, openStore, type Store } from './store/connect.js'
+import { migrateToLatest } from './store/migrate.js'
+import { deleteExpiredRefreshTokens } from './store/refresh-tokens.js'
+import { deleteRevocationsBefore } from './store/revocations.js'
+
+const HELP = `keyturn: administer a Keyturn store (KEYTURN_DATABASE_URL, default sqlite:./data/keyturn.sqlite)
+
+Usage: keyturn <command> [options]
+
+Commands:
+  migrate                       apply pending migrations
+  createclient --name NAME      create a client (tenant)
+  createuser --username U [--email E] [--first-name F] [--last-name L] [--client NAME]
+             [--staff] [--superuser] [--manager] [--inactive] [--expires ISO-8601]
+             --password-stdin
+                                create a user; the password is read from standard input
+  changepassword --username U --password-stdin
+                                set a new password (ends every session of the user)
+  flushexpiredtokens            delete expired refresh tokens and old revocation entries
+
+Examples:
+  echo 's3cret' | npx keyturn createuser --username alice --email alice@example.com --password-stdin
+  npx keyturn createclient --name "Company ABC"
+`
+
+class UsageError extends Error {}
+
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Password (end with Enter, then Ctrl-D): ')
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  // `echo pw |` appends one newline; everything else is the password, byte for byte.
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+}
+
+async function withStore<T>(config: KeyturnConfig, fn: (store: Store) => Promise<T>): Promise<T> {
+  const url = config.KEYTURN_DATABASE_URL
+  if (url.startsWith('postgres')) await ensurePostgresSchema(url)
+  const store = openStore(url, { sqliteSynchronous: config.KEYTURN_SQLITE_SYNCHRONOUS, poolSize: 2 })
+  try {
+    const { error, results } = await migrateToLatest(store.db)
+    if (error) throw error
+    for (const r of results ?? []) if (r.status === 'Success') console.log(`applied migration ${r.migrationName}`)
+    return await fn(store)
+  } finally {
+    await store.close()
+  }
+}
+
+function hasher(config: KeyturnConfig): PasswordHasher {
+  return new PasswordHasher({
+    memoryCost: config.KEYTURN_ARGON2_MEMORY_KIB,
+    timeCost: config.KEYTURN_ARGON2_TIME_COST,
+    parallelism: config.KEYTURN_ARGON2_PARALLELISM,
+  })
+}
+
+function parseIsoTime(value: string): number {
+  const ms = Date.parse(value)
+  if (Number.isNaN(ms)) throw new UsageError(`--expires: not an ISO 8601 time: ${value}`)
+  return ms
+}
+
+async function run(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(HELP)
+    return
+  }
+  const config = loadConfig()
+  switch (command) {
+    case 'migrate': {
+      parseArgs({ args: rest, options: {} })
+      await withStore(config, async () => console.log('store is up to date'))
+      return
+    }
+    case 'createclient': {
+      const { values } = parseArgs({ args: rest, options: { name: { type: 'string' } } })
+      if (!values.name) throw new UsageError('createclient needs --name')
+      const name = values.name
+      await withStore(config, async ({ db }) => {
+        const client = await addClient(db, name)
+        console.log(`created client "${client.name}" (id ${client.id})`)
+      })
+      return
+    }
+    case 'createuser': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          username: { type: 'string' },
+          email: { type: 'string' },
+          'first-name': { type: 'string' },
+          'last-name': { type: 'string' },
+          client: { type: 'string' },
+          staff: { type: 'boolean' },
+          superuser: { type: 'boolean' },
+          manager: { type: 'boolean' },
+          inactive: { type: 'boolean' },
+          expires: { type: 'string' },
+          'password-stdin': { type: 'boolean' },
+        },
+      })
+      if (!values.username) throw new UsageError('createuser needs --username')
+      if (!values['password-stdin']) throw new UsageError('createuser needs --password-stdin (passwords are never taken as arguments)')
+      const expiresAt = values.expires ? parseIsoTime(values.expires) : null
+      const password = await readPassword()
+      const username = values.username
+      await withStore(config, async ({ db }) => {
+        const user = await createAccount(db, hasher(config), {
+          username,
+          password,
+          email: values.email,
+          firstName: values['first-name'],
+          lastName: values['last-name'],
+          clientName: values.client,
+          isStaff: values.staff === true || values.superuser === true,
+          isSuperuser: values.superuser === true,
+          isManager: values.manager === true,
+          isActive: values.inactive !== true,
+          expiresAt,
+        })
+        console.log(`created user "${user.username}" (id ${user.id})`)
+      })
+      return
+    }
+    case 'changepassword': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { username: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+      })
+      if (!values.username) throw new UsageError('changepassword needs --username')
+      if (!values['password-stdin']) throw new UsageError('changepassword needs --password-stdin')
+      const password = await readPassword()
+      const username = values.username
+      await withStore(config, async ({ db }) => {
+        const { user, endedSessions } = await changePassword(db, hasher(config), username, password)
+        console.log(`password changed for "${user.username}"; ended ${endedSessions} session(s)`)
+      })
+      return
+    }
+    case 'flushexpiredtokens': {
+      parseArgs({ args: rest, options: {} })
+      await withStore(config, async ({ db }) => {
+        const now = Date.now()
+        let tokens = 0
+        for (let n = -1; n !== 0; tokens += n) n = await deleteExpiredRefreshTokens(db, now, 1000)
+        // Revocation entries matter only while an access token of theirs may be alive.
+        const keep = parseDuration(config.KEYTURN_ACCESS_TOKEN_LIFETIME) + config.KEYTURN_LEEWAY * 1000 + 60_000
+        const revocations = await deleteRevocationsBefore(db, now - keep)
+        console.log(`deleted ${tokens} expired refresh token(s) and ${revocations} old revocation entr${revocations === 1 ? 'y' : 'ies'}`)
+      })
+      return
+    }
+    default:
+      throw new UsageError(`unknown command "${command}" (see keyturn --help)`)
+  }
+}
+
+run(process.argv.slice(2)).catch((err: unknown) => {
+  const known = err instanceof UsageError || err instanceof AccountError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+  const message = err instanceof Error ? err.message : String(err)
+  process.stderr.write(`keyturn: ${known ? message : `error: ${message}`}\n`)
+  process.exitCode = known ? 2 : 1
+})

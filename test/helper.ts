@@ -1,0 +1,137 @@
+// Builds the real app from fastify.config.ts on a fresh store for each test, and closes it
+// (dropping the Postgres schema) on teardown. Store-dependent tests loop over `stores()`:
+// SQLite always, Postgres too when KEYTURN_TEST_POSTGRES_URL is set (and then it must be
+// reachable: an unreachable server fails the run rather than skipping it).
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { buildApp } from '../app.js'
+import { createAccount, type NewAccount } from '../auth/accounts.js'
+import { loadConfig } from '../fastify.config.js'
+
+// Autoload loads routes/*.ts only when it knows a TypeScript loader (here tsx) is active.
+process.env.FASTIFY_AUTOLOAD_TYPESCRIPT ??= '1'
+import type { User } from '../store/database.js'
+
+export type StoreName = 'sqlite' | 'postgres'
+
+export const TEST_SIGNING_KEY = 'test-signing-key-0123456789abcdef0123456789abcdef'
+export const PASSWORD = 'correct horse battery staple'
+
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+export function stores(): StoreName[] {
+  return process.env.KEYTURN_TEST_POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite']
+}
+
+// A database URL on a store of its own, and how to remove it afterwards.
+export function freshStore(store: StoreName): { url: string; dataDir: string; cleanup: () => Promise<void> } {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyturn-test-'))
+  const removeDir = () => rmSync(dataDir, { recursive: true, force: true })
+  if (store === 'sqlite') {
+    return { url: `sqlite:${join(dataDir, 'keyturn.sqlite')}`, dataDir, cleanup: async () => removeDir() }
+  }
+  const base = process.env.KEYTURN_TEST_POSTGRES_URL as string
+  const schema = `kt_test_${randomBytes(6).toString('hex')}`
+  const url = new URL(base)
+  url.searchParams.set('schema', schema)
+  return {
+    url: url.toString(),
+    dataDir,
+    cleanup: async () => {
+      removeDir()
+      const client = new pg.Client({ connectionString: base })
+      await client.connect()
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+      } finally {
+        await client.end()
+      }
+    },
+  }
+}
+
+// Cheap argon2 parameters keep the suite fast; tests about hashing set their own.
+export const TEST_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  KEYTURN_SIGNING_KEY: TEST_SIGNING_KEY,
+  KEYTURN_ARGON2_MEMORY_KIB: '1024',
+  KEYTURN_ARGON2_TIME_COST: '1',
+  KEYTURN_REVOCATION_POLL_MS: '100',
+}
+
+export async function build(
+  t: Teardown,
+  options: { store?: StoreName; env?: Record<string, string> } = {},
+): Promise<FastifyInstance> {
+  const store = freshStore(options.store ?? 'sqlite')
+  const config = loadConfig({
+    ...TEST_ENV,
+    KEYTURN_DATABASE_URL: store.url,
+    KEYTURN_DATA_DIR: store.dataDir,
+    ...options.env,
+  })
+  let app: FastifyInstance
+  try {
+    app = await buildApp(config)
+  } catch (err) {
+    await store.cleanup()
+    throw err
+  }
+  t.teardown(async () => {
+    await app.close()
+    await store.cleanup()
+  })
+  return app
+}
+
+export async function createUser(app: FastifyInstance, account: Partial<NewAccount> = {}): Promise<User> {
+  const username = account.username ?? `user_${randomBytes(4).toString('hex')}`
+  return createAccount(app.db, app.passwords, {
+    email: `${username}@example.com`,
+    password: PASSWORD,
+    ...account,
+    username,
+  })
+}
+
+export interface Pair {
+  access: string
+  refresh: string
+  session_id: number
+  user_id: number
+}
+
+export async function login(
+  app: FastifyInstance,
+  username: string,
+  password = PASSWORD,
+  extra: Record<string, unknown> = {},
+): Promise<Pair> {
+  const res = await app.inject({ method: 'POST', url: '/api/token/', payload: { username, password, ...extra } })
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`)
+  return res.json<Pair>()
+}
+
+export function post(app: FastifyInstance, url: string, payload?: unknown, headers: Record<string, string> = {}) {
+  return app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) })
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` }
+}
+
+export function json(res: LightMyRequestResponse): unknown {
+  return JSON.parse(res.body)
+}
+
+// Builds a signed token with arbitrary claims/header, for forged-token tests.
+export function base64url(value: object | string): string {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
+}
