@@ -7,6 +7,7 @@ import { insertRefreshToken } from '../store/refresh-tokens.js'
 import { insertSession } from '../store/sessions.js'
 import { findUserByLogin, isAccountExpired, setPasswordHash, touchLastLogin } from '../store/users.js'
 import { errors } from './errors.js'
+import { sessionPolicy } from './session-policy.js'
 
 export interface LoginInput {
   login: string
@@ -29,7 +30,7 @@ export async function login(app: FastifyInstance, input: LoginInput): Promise<Lo
   if (!user || !passwordOk || user.is_active !== 1 || isAccountExpired(user, now)) throw errors.noActiveAccount()
 
   const rehash = passwords.needsRehash(user.password_hash) ? await passwords.hash(input.password) : undefined
-  const refreshExpiresAt = Math.floor((now + tokens.refreshLifetimeMs) / 1000) * 1000
+  const sessionEnd = now + sessionPolicy(config).lifetimeMs
 
   const { session, access, refresh } = await db.transaction().execute(async (trx) => {
     const session = await insertSession(trx, {
@@ -42,13 +43,13 @@ export async function login(app: FastifyInstance, input: LoginInput): Promise<Lo
       user_agent: input.userAgent?.slice(0, 512) ?? null,
       created_at: now,
       last_activity: now,
-      expires_at: refreshExpiresAt,
+      expires_at: sessionEnd,
       revoked_at: null,
       revoked_reason: null,
     })
     const subject = { userId: user.id, clientId: user.client_id, sessionId: session.id }
-    const refresh = tokens.issue('refresh', subject, now)
-    const access = tokens.issue('access', subject, now)
+    const refresh = tokens.issue('refresh', subject, now, sessionEnd)
+    const access = tokens.issue('access', subject, now, sessionEnd)
     await insertRefreshToken(trx, {
       jti: refresh.jti,
       session_id: session.id,

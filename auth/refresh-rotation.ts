@@ -1,24 +1,26 @@
 // Refresh with rotation. The old token is claimed by one conditional UPDATE inside the
 // transaction that records its successor, so of N concurrent refreshes exactly one wins.
-// A token that was already rotated is a reuse (RFC 9700 4.14.2): the whole session ends.
+// A token that was already rotated is a reuse (RFC 9700 4.14.2): the whole session ends,
+// unless the optional grace window lets a client whose answer was lost retry once.
 import type { FastifyInstance } from 'fastify'
-import { claimForRotation, findRefreshToken, insertRefreshToken } from '../store/refresh-tokens.js'
+import type { TokenClaims } from '../plugins/tokens.js'
+import type { RefreshToken, Session, Transaction } from '../store/database.js'
+import { claimForRotation, claimGraceRetry, findRefreshToken, insertRefreshToken } from '../store/refresh-tokens.js'
 import { findSession, revokeSession, touchSession } from '../store/sessions.js'
 import { findUserById, isAccountExpired } from '../store/users.js'
 import { errors, tokenNotValid, TokenError } from './errors.js'
+import { isSessionActive, sessionPolicy } from './session-policy.js'
 
 export interface RefreshResult {
   access: string
   refresh?: string
 }
 
-type Outcome =
-  | { kind: 'ok'; result: RefreshResult }
-  | { kind: 'reuse'; sessionId: number }
+type Outcome = { kind: 'ok'; result: RefreshResult } | { kind: 'reuse'; sessionId: number }
 
 export async function refreshTokens(app: FastifyInstance, raw: string, now = Date.now()): Promise<RefreshResult> {
   const { db, tokens, config, revocations } = app
-  let claims
+  let claims: TokenClaims
   try {
     claims = tokens.decode(raw, 'refresh')
   } catch (err) {
@@ -26,61 +28,78 @@ export async function refreshTokens(app: FastifyInstance, raw: string, now = Dat
     throw err
   }
   if (revocations.state.isSessionRevoked(claims.sid)) throw tokenNotValid('blacklisted')
-  const rotate = config.KEYTURN_ROTATE_REFRESH_TOKENS
-  const jti = claims.jti
+  const policy = sessionPolicy(config)
+  const blacklistAfterRotation = config.KEYTURN_ROTATE_REFRESH_TOKENS && config.KEYTURN_BLACKLIST_AFTER_ROTATION
 
   const outcome = await db.transaction().execute(async (trx): Promise<Outcome> => {
-    const row = await findRefreshToken(trx, jti)
+    const row = await findRefreshToken(trx, claims.jti)
     const user = await findUserById(trx, claims.user_id)
     if (!user || user.is_active !== 1 || isAccountExpired(user, now)) throw errors.noActiveAccountForToken()
     // Signed by us but unknown to the store: flushed, or from a store that was reset.
     if (!row || row.user_id !== user.id || row.session_id !== claims.sid) throw tokenNotValid('invalid')
     const session = await findSession(trx, row.session_id)
     if (!session || session.revoked_at !== null) throw tokenNotValid('blacklisted')
-    if (row.rotated_at !== null && config.KEYTURN_BLACKLIST_AFTER_ROTATION) {
+    const subject = { userId: user.id, clientId: user.client_id, sessionId: session.id }
+
+    if (row.rotated_at !== null && blacklistAfterRotation) {
+      const retry = await graceRetry(app, trx, row, claims, now)
+      if (retry) return { kind: 'ok', result: { access: tokens.issue('access', subject, now, session.expires_at).token, refresh: retry } }
       await revokeSession(trx, session.id, 'refresh_token_reuse', now)
       return { kind: 'reuse', sessionId: session.id }
     }
     if (row.blacklisted_at !== null) throw tokenNotValid('blacklisted')
-    if (session.expires_at <= now) throw tokenNotValid('invalid')
+    if (!isSessionActive(session, policy, now)) throw tokenNotValid('invalid')
 
-    const subject = { userId: user.id, clientId: user.client_id, sessionId: session.id }
-    const access = tokens.issue('access', subject, now)
-    if (!rotate) {
+    const access = tokens.issue('access', subject, now, session.expires_at)
+    if (!config.KEYTURN_ROTATE_REFRESH_TOKENS) {
       await touchSession(trx, session.id, now)
       return { kind: 'ok', result: { access: access.token } }
     }
-
-    const successor = tokens.issue('refresh', subject, now)
-    if (config.KEYTURN_BLACKLIST_AFTER_ROTATION) {
-      const claimed = await claimForRotation(trx, jti, successor.jti, true, now)
-      if (!claimed) {
-        await revokeSession(trx, session.id, 'refresh_token_reuse', now)
-        return { kind: 'reuse', sessionId: session.id }
-      }
+    const successor = tokens.issue('refresh', subject, now, session.expires_at)
+    if (blacklistAfterRotation && !(await claimForRotation(trx, claims.jti, successor.jti, true, now))) {
+      // Lost the race to a concurrent refresh of the same token: that is a reuse too.
+      await revokeSession(trx, session.id, 'refresh_token_reuse', now)
+      return { kind: 'reuse', sessionId: session.id }
     }
-    await insertRefreshToken(trx, {
-      jti: successor.jti,
-      session_id: session.id,
-      user_id: user.id,
-      issued_at: now,
-      expires_at: successor.expiresAt,
-    })
-    await trx
-      .updateTable('sessions')
-      .set({ last_activity: now, expires_at: Math.max(session.expires_at, successor.expiresAt) })
-      .where('id', '=', session.id)
-      .execute()
+    await recordSuccessor(trx, session, successor.jti, now, successor.expiresAt)
     return { kind: 'ok', result: { access: access.token, refresh: successor.token } }
   })
 
   if (outcome.kind === 'reuse') {
     revocations.sessionRevoked(outcome.sessionId, now)
     app.log.warn(
-      { event: 'refresh_token_reuse', sessionId: outcome.sessionId, userId: claims.user_id, jtiPrefix: jti.slice(0, 8) },
+      { event: 'refresh_token_reuse', sessionId: outcome.sessionId, userId: claims.user_id, jtiPrefix: claims.jti.slice(0, 8) },
       'rotated refresh token presented again: session revoked',
     )
     throw tokenNotValid('blacklisted')
   }
   return outcome.result
+}
+
+async function recordSuccessor(trx: Transaction, session: Session, jti: string, now: number, expiresAt: number) {
+  await insertRefreshToken(trx, { jti, session_id: session.id, user_id: session.user_id, issued_at: now, expires_at: expiresAt })
+  await touchSession(trx, session.id, now)
+}
+
+// Within KEYTURN_ROTATION_GRACE_SECONDS of its rotation, a token may be presented once more
+// and gets the same successor, if that successor has not been used yet. Returns the
+// successor token, or undefined when this is a genuine reuse.
+async function graceRetry(
+  app: FastifyInstance,
+  trx: Transaction,
+  row: RefreshToken,
+  claims: TokenClaims,
+  now: number,
+): Promise<string | undefined> {
+  const graceMs = app.config.KEYTURN_ROTATION_GRACE_SECONDS * 1000
+  if (graceMs === 0 || row.replaced_by === null || row.rotated_at === null || now - row.rotated_at > graceMs) return undefined
+  if (!(await claimGraceRetry(trx, row.jti, now))) return undefined
+  const successor = await findRefreshToken(trx, row.replaced_by)
+  if (!successor || successor.rotated_at !== null || successor.blacklisted_at !== null) return undefined
+  return app.tokens.resign({
+    ...claims,
+    jti: successor.jti,
+    iat: Math.floor(successor.issued_at / 1000),
+    exp: Math.floor(successor.expires_at / 1000),
+  })
 }

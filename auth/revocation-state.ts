@@ -8,6 +8,8 @@ export interface CachedUser {
   username: string
   clientId: number | null
   isActive: boolean
+  isStaff: boolean
+  isSuperuser: boolean
   expiresAt: number | null
 }
 

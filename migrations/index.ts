@@ -2,7 +2,9 @@
 // written; a migration is never edited once released, only followed by a newer one.
 import type { Migration } from 'kysely'
 import * as initialSchema from './2026-11-22T00-initial-schema.js'
+import * as rotationGrace from './2026-11-22T01-rotation-grace.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22T00-initial-schema': initialSchema,
+  '2026-11-22T01-rotation-grace': rotationGrace,
 }

@@ -8,6 +8,8 @@ import { bearerTokenNotValid, errors, TokenError } from '../auth/errors.js'
 declare module 'fastify' {
   interface FastifyInstance {
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    // After authenticate: staff (or superusers) only, else 403.
+    requireStaff: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   }
 }
 
@@ -41,9 +43,15 @@ export default fp(
         id: user.id,
         username: user.username,
         clientId: user.clientId,
+        isStaff: user.isStaff,
+        isSuperuser: user.isSuperuser,
         sessionId: claims.sid,
         jti: claims.jti,
       }
+    })
+
+    fastify.decorate('requireStaff', async function requireStaff(request: FastifyRequest) {
+      if (!request.user.isStaff && !request.user.isSuperuser) throw errors.permissionDenied()
     })
   },
   { name: 'authenticate', dependencies: ['config', 'tokens', 'revocations'] },

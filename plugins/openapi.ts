@@ -41,6 +41,9 @@ export default fp(
         tags: [
           { name: 'token', description: 'Obtain, refresh, verify and blacklist tokens' },
           { name: 'logout', description: 'End sessions' },
+          { name: 'sessions', description: "The caller's sessions (devices)" },
+          { name: 'users', description: 'Users of the caller\'s client (staff)' },
+          { name: 'admin', description: 'Session administration (staff)' },
           { name: 'profile', description: 'The authenticated user' },
           { name: 'diagnostics', description: 'Check authentication' },
         ],

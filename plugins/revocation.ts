@@ -61,6 +61,8 @@ export default fp(
               username: row.username,
               clientId: row.client_id,
               isActive: row.is_active === 1,
+              isStaff: row.is_staff === 1,
+              isSuperuser: row.is_superuser === 1,
               expiresAt: row.expires_at,
             }
           : null

@@ -38,6 +38,8 @@ export interface AuthenticatedUser {
   id: number
   username: string
   clientId: number | null
+  isStaff: boolean
+  isSuperuser: boolean
   sessionId: number
   jti: string
 }
@@ -53,7 +55,11 @@ export interface TokenService {
   readonly accessLifetimeMs: number
   readonly refreshLifetimeMs: number
   readonly leewayMs: number
-  issue(type: TokenType, subject: TokenSubject, now: number): IssuedToken
+  // `notAfter` (ms) caps the lifetime: no token outlives its session.
+  issue(type: TokenType, subject: TokenSubject, now: number, notAfter?: number): IssuedToken
+  // Signs exactly these claims again (HMAC and RSA signatures are deterministic, so the
+  // same claims give the same token): used to hand a lost successor out once more.
+  resign(claims: TokenClaims): string
   // Signature, lifetime, issuer, audience and the type; throws TokenError.
   decode(raw: string, expected?: TokenType): TokenClaims
 }
@@ -107,9 +113,9 @@ export default fp(
       accessLifetimeMs: lifetimes.access,
       refreshLifetimeMs: lifetimes.refresh,
       leewayMs,
-      issue(type, subject, now) {
+      issue(type, subject, now, notAfter = Infinity) {
         const iat = Math.floor(now / 1000)
-        const exp = Math.floor((now + lifetimes[type]) / 1000)
+        const exp = Math.floor(Math.min(now + lifetimes[type], notAfter) / 1000)
         const jti = newJti()
         const token = fastify.jwt.sign({
           token_type: type,
@@ -121,6 +127,18 @@ export default fp(
           sid: subject.sessionId,
         })
         return { token, jti, expiresAt: exp * 1000 }
+      },
+      resign(c) {
+        // Same keys in the same order as issue(), so the bytes match.
+        return fastify.jwt.sign({
+          token_type: c.token_type,
+          exp: c.exp,
+          iat: c.iat,
+          jti: c.jti,
+          user_id: c.user_id,
+          client_id: c.client_id,
+          sid: c.sid,
+        })
       },
       decode(raw, expected) {
         let claims: unknown

@@ -1,6 +1,6 @@
 // The store's shape as Kysely sees it. Times are epoch milliseconds, flags 0/1, on both
 // dialects (see the initial migration).
-import type { Generated, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely'
+import type { Generated, Insertable, Kysely, Selectable, Transaction as KyselyTransaction, Updateable } from 'kysely'
 
 export interface ClientTable {
   id: Generated<number>
@@ -52,6 +52,7 @@ export interface RefreshTokenTable {
   rotated_at: number | null
   replaced_by: string | null
   blacklisted_at: number | null
+  grace_used_at: Generated<number | null>
 }
 
 export type RevocationKind = 'session' | 'user'
@@ -80,4 +81,5 @@ export type NewSession = Insertable<SessionTable>
 export type RefreshToken = Selectable<RefreshTokenTable>
 
 // Repository functions take either, so a transaction is just an argument.
-export type Executor = Kysely<Database> | Transaction<Database>
+export type Transaction = KyselyTransaction<Database>
+export type Executor = Kysely<Database> | Transaction

@@ -30,6 +30,17 @@ export async function claimForRotation(
   return result.numUpdatedRows > 0n
 }
 
+// The one grace retry of a rotated token: true for the first caller only.
+export async function claimGraceRetry(db: Executor, jti: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('refresh_tokens')
+    .set({ grace_used_at: now })
+    .where('jti', '=', jti)
+    .where('grace_used_at', 'is', null)
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
+
 // True when this call blacklisted it; false when it already was (or was rotated away).
 export async function blacklistRefreshToken(db: Executor, jti: string, now: number): Promise<boolean> {
   const result = await db

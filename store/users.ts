@@ -1,3 +1,4 @@
+import type { TenantScope } from '../auth/pagination.js'
 import type { Executor, NewUser, User } from './database.js'
 
 export type UserWithClient = User & { client_name: string | null }
@@ -42,4 +43,25 @@ export async function touchLastLogin(db: Executor, id: number, now: number): Pro
 
 export function isAccountExpired(user: Pick<User, 'expires_at'>, now: number): boolean {
   return user.expires_at !== null && user.expires_at <= now
+}
+
+export async function listUsers(
+  db: Executor,
+  scope: TenantScope,
+  limit: number,
+  offset: number,
+): Promise<{ count: number; rows: UserWithClient[] }> {
+  let base = db.selectFrom('users').leftJoin('clients', 'clients.id', 'users.client_id')
+  if (!scope.all) {
+    base = scope.clientId === null ? base.where('users.client_id', 'is', null) : base.where('users.client_id', '=', scope.clientId)
+  }
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  const rows = await base
+    .selectAll('users')
+    .select('clients.name as client_name')
+    .orderBy('users.id')
+    .limit(limit)
+    .offset(offset)
+    .execute()
+  return { count: Number(total.n), rows }
 }

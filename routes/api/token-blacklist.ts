@@ -1,6 +1,5 @@
-// Blacklist and the unauthenticated logout: both end the refresh token's session.
+// SimpleJWT's blacklist view; blacklisting a refresh token ends its session.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
 import { blacklistToken } from '../../auth/blacklist.js'
 import { Empty, withAuthErrors } from '../../schemas/common.js'
 import { RefreshBody } from '../../schemas/token.js'
@@ -25,22 +24,6 @@ const tokenBlacklist: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     )
   }
-
-  fastify.post(
-    '/logout/',
-    {
-      schema: {
-        tags: ['logout'],
-        summary: 'Log out: blacklist the refresh token and end its session',
-        body: RefreshBody,
-        response: withAuthErrors({ 200: Type.Object({ detail: Type.String() }) }),
-      },
-    },
-    async (request) => {
-      await blacklistToken(fastify, request.body.refresh)
-      return { detail: 'Successfully logged out.' }
-    },
-  )
 }
 
 export default tokenBlacklist

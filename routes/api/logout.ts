@@ -1,0 +1,82 @@
+// The logouts of the services Keyturn replaces: each ends the session of the refresh token
+// it is given (or every session of the caller), with that service's answer.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { blacklistToken } from '../../auth/blacklist.js'
+import { endUserSessions } from '../../auth/session-revocation.js'
+import { bearerSecurity, withAuthErrors } from '../../schemas/common.js'
+import { RevokedCount } from '../../schemas/sessions.js'
+import { RefreshBody } from '../../schemas/token.js'
+
+const tags = ['logout']
+
+const logout: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post(
+    '/logout/',
+    {
+      schema: {
+        tags,
+        summary: 'Log out: blacklist the refresh token and end its session',
+        body: RefreshBody,
+        response: withAuthErrors({ 200: Type.Object({ detail: Type.String() }) }),
+      },
+    },
+    async (request) => {
+      await blacklistToken(fastify, request.body.refresh)
+      return { detail: 'Successfully logged out.' }
+    },
+  )
+
+  fastify.post(
+    '/users/auth/logout/',
+    {
+      onRequest: fastify.authenticate,
+      schema: {
+        tags,
+        summary: "Log out (authenticated): the refresh token must be the caller's",
+        security: bearerSecurity,
+        body: RefreshBody,
+        response: withAuthErrors({ 200: Type.Object({ detail: Type.String() }) }),
+      },
+    },
+    async (request) => {
+      await blacklistToken(fastify, request.body.refresh, { ownerId: request.user.id })
+      return { detail: 'Logged out successfully.' }
+    },
+  )
+
+  fastify.post(
+    '/v1/auth/logout/',
+    {
+      schema: {
+        tags,
+        summary: 'Log out: end the session of the refresh token',
+        body: RefreshBody,
+        response: withAuthErrors({ 200: Type.Object({ message: Type.String(), detail: Type.String() }) }),
+      },
+    },
+    async (request) => {
+      await blacklistToken(fastify, request.body.refresh)
+      return { message: 'Logout successful', detail: 'Session revoked and token blacklisted' }
+    },
+  )
+
+  fastify.post(
+    '/v1/auth/logout/all/',
+    {
+      onRequest: fastify.authenticate,
+      schema: {
+        tags,
+        summary: 'Log out from every device',
+        security: bearerSecurity,
+        response: withAuthErrors({ 200: RevokedCount }),
+      },
+    },
+    async (request) => {
+      const count = await endUserSessions(fastify, request.user.id, 'logout_all')
+      return { message: `Logged out from ${count} device(s)`, revoked_sessions: count }
+    },
+  )
+}
+
+export default logout

@@ -1,0 +1,70 @@
+// Sessions as staff see them: across users, scoped to a tenant, filtered and paginated.
+import { sql } from 'kysely'
+import type { TenantScope } from '../auth/pagination.js'
+import type { Executor, Session } from './database.js'
+
+export interface AdminSessionFilter {
+  scope: TenantScope
+  clientType?: string | undefined
+  isActive?: boolean | undefined
+  q?: string | undefined
+  now: number
+  idleTimeoutMs: number
+}
+
+export type AdminSessionRow = Session & { username: string; client_id: number | null }
+
+function filtered(db: Executor, f: AdminSessionFilter) {
+  let query = db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id')
+  if (!f.scope.all) {
+    const clientId = f.scope.clientId
+    query = clientId === null ? query.where('users.client_id', 'is', null) : query.where('users.client_id', '=', clientId)
+  }
+  if (f.clientType !== undefined) query = query.where('sessions.client_type', '=', f.clientType)
+  if (f.isActive !== undefined) {
+    const idleCutoff = f.idleTimeoutMs > 0 ? f.now - f.idleTimeoutMs : undefined
+    query = query.where((eb) => {
+      const live = [eb('sessions.revoked_at', 'is', null), eb('sessions.expires_at', '>', f.now)]
+      if (idleCutoff !== undefined) live.push(eb('sessions.last_activity', '>=', idleCutoff))
+      return f.isActive ? eb.and(live) : eb.not(eb.and(live))
+    })
+  }
+  if (f.q !== undefined && f.q !== '') {
+    // Case-insensitive substring match on both stores; LIKE wildcards in q are literal.
+    const pattern = `%${f.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    query = query.where((eb) =>
+      eb.or(
+        (['users.username', 'sessions.device_name', 'sessions.ip_address'] as const).map(
+          (col) => sql<boolean>`lower(${eb.ref(col)}) like ${pattern} escape '\\'`,
+        ),
+      ),
+    )
+  }
+  return query
+}
+
+export async function listSessionsForAdmin(
+  db: Executor,
+  f: AdminSessionFilter,
+  limit: number,
+  offset: number,
+): Promise<{ count: number; rows: AdminSessionRow[] }> {
+  const total = await filtered(db, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  const rows = await filtered(db, f)
+    .selectAll('sessions')
+    .select(['users.username', 'users.client_id'])
+    .orderBy('sessions.last_activity', 'desc')
+    .orderBy('sessions.id', 'desc')
+    .limit(limit)
+    .offset(offset)
+    .execute()
+  return { count: Number(total.n), rows }
+}
+
+export async function findSessionForAdmin(db: Executor, scope: TenantScope, id: number): Promise<Session | undefined> {
+  let query = db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').selectAll('sessions').where('sessions.id', '=', id)
+  if (!scope.all) {
+    query = scope.clientId === null ? query.where('users.client_id', 'is', null) : query.where('users.client_id', '=', scope.clientId)
+  }
+  return query.executeTakeFirst()
+}
