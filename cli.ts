@@ -1,6 +1,6 @@
 // The `keyturn` command: store administration without a running server.
 import { parseArgs } from 'node:util'
-import { AccountError, addClient, changePassword, createAccount } from './auth/accounts.js'
+import { AccountError, addClient, changePassword, createAccount, updateAccount } from './auth/accounts.js'
 import { PasswordHasher } from './auth/passwords.js'
 import { parseDuration } from './auth/durations.js'
 import { loadConfig, type KeyturnConfig } from './fastify.config.js'
@@ -8,6 +8,7 @@ import { ensurePostgresSchema, openStore, type Store } from './store/connect.js'
 import { migrateToLatest } from './store/migrate.js'
 import { deleteExpiredRefreshTokens } from './store/refresh-tokens.js'
 import { deleteRevocationsBefore } from './store/revocations.js'
+import { deleteExpiredSessions } from './store/sessions.js'
 
 const HELP = `keyturn: administer a Keyturn store (KEYTURN_DATABASE_URL, default sqlite:./data/keyturn.sqlite)
 
@@ -22,7 +23,10 @@ Commands:
                                 create a user; the password is read from standard input
   changepassword --username U --password-stdin
                                 set a new password (ends every session of the user)
-  flushexpiredtokens            delete expired refresh tokens and old revocation entries
+  updateuser --username U [--active | --inactive] [--expires ISO-8601 | --no-expiry]
+             [--staff | --no-staff] [--superuser | --no-superuser] [--manager | --no-manager]
+                                change a user's standing (deactivating ends every session)
+  flushexpiredtokens            delete expired sessions and refresh tokens, and old revocation entries
 
 Examples:
   echo 's3cret' | npx keyturn createuser --username alice --email alice@example.com --password-stdin
@@ -44,7 +48,7 @@ async function withStore<T>(config: KeyturnConfig, fn: (store: Store) => Promise
   if (url.startsWith('postgres')) await ensurePostgresSchema(url)
   const store = openStore(url, { sqliteSynchronous: config.KEYTURN_SQLITE_SYNCHRONOUS, poolSize: 2 })
   try {
-    const { error, results } = await migrateToLatest(store.db)
+    const { error, results } = await migrateToLatest(store.db, store.schema)
     if (error) throw error
     for (const r of results ?? []) if (r.status === 'Success') console.log(`applied migration ${r.migrationName}`)
     return await fn(store)
@@ -145,16 +149,59 @@ async function run(argv: string[]): Promise<void> {
       })
       return
     }
+    case 'updateuser': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          username: { type: 'string' },
+          active: { type: 'boolean' },
+          inactive: { type: 'boolean' },
+          expires: { type: 'string' },
+          'no-expiry': { type: 'boolean' },
+          staff: { type: 'boolean' },
+          'no-staff': { type: 'boolean' },
+          superuser: { type: 'boolean' },
+          'no-superuser': { type: 'boolean' },
+          manager: { type: 'boolean' },
+          'no-manager': { type: 'boolean' },
+        },
+      })
+      if (!values.username) throw new UsageError('updateuser needs --username')
+      const either = (yes: boolean | undefined, no: boolean | undefined, name: string) => {
+        if (yes && no) throw new UsageError(`--${name} and --no-${name} contradict each other`)
+        return yes ? true : no ? false : undefined
+      }
+      if (values.active && values.inactive) throw new UsageError('--active and --inactive contradict each other')
+      if (values.expires && values['no-expiry']) throw new UsageError('--expires and --no-expiry contradict each other')
+      const changes = {
+        isActive: values.active ? true : values.inactive ? false : undefined,
+        expiresAt: values.expires ? parseIsoTime(values.expires) : values['no-expiry'] ? null : undefined,
+        isStaff: either(values.staff, values['no-staff'], 'staff'),
+        isSuperuser: either(values.superuser, values['no-superuser'], 'superuser'),
+        isManager: either(values.manager, values['no-manager'], 'manager'),
+      }
+      const username = values.username
+      await withStore(config, async ({ db }) => {
+        const { user, endedSessions } = await updateAccount(db, username, changes)
+        const state = [user.is_active ? 'active' : 'inactive', user.is_staff ? 'staff' : null, user.is_superuser ? 'superuser' : null]
+        console.log(`updated "${user.username}" (${state.filter(Boolean).join(', ')}); ended ${endedSessions} session(s)`)
+      })
+      return
+    }
     case 'flushexpiredtokens': {
       parseArgs({ args: rest, options: {} })
       await withStore(config, async ({ db }) => {
         const now = Date.now()
+        let sessions = 0
+        for (let n = -1; n !== 0; sessions += n) n = await deleteExpiredSessions(db, now, 1000)
         let tokens = 0
         for (let n = -1; n !== 0; tokens += n) n = await deleteExpiredRefreshTokens(db, now, 1000)
         // Revocation entries matter only while an access token of theirs may be alive.
         const keep = parseDuration(config.KEYTURN_ACCESS_TOKEN_LIFETIME) + config.KEYTURN_LEEWAY * 1000 + 60_000
         const revocations = await deleteRevocationsBefore(db, now - keep)
-        console.log(`deleted ${tokens} expired refresh token(s) and ${revocations} old revocation entr${revocations === 1 ? 'y' : 'ies'}`)
+        console.log(
+          `deleted ${sessions} expired session(s), ${tokens} expired refresh token(s) and ${revocations} old revocation entr${revocations === 1 ? 'y' : 'ies'}`,
+        )
       })
       return
     }

@@ -96,3 +96,42 @@ export async function changePassword(
   })
   return { user, endedSessions: ended }
 }
+
+export interface AccountChanges {
+  isActive?: boolean | undefined
+  expiresAt?: number | null | undefined
+  isStaff?: boolean | undefined
+  isSuperuser?: boolean | undefined
+  isManager?: boolean | undefined
+}
+
+// Changes a user's standing. Deactivating ends every session; any change reaches the
+// in-memory user state of every instance through the revocation log.
+export async function updateAccount(
+  db: Kysely<Database>,
+  username: string,
+  changes: AccountChanges,
+  now = Date.now(),
+): Promise<{ user: User; endedSessions: number }> {
+  const user = await findUserByUsername(db, username)
+  if (!user) throw new AccountError(`no user named "${username}"`)
+  const flag = (v: boolean | undefined) => (v === undefined ? undefined : v ? 1 : 0)
+  const set = {
+    is_active: flag(changes.isActive),
+    is_staff: flag(changes.isStaff),
+    is_superuser: flag(changes.isSuperuser),
+    is_manager: flag(changes.isManager),
+    expires_at: changes.expiresAt,
+  }
+  const defined = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined))
+  if (Object.keys(defined).length === 0) throw new AccountError('nothing to change')
+  const endsSessions = changes.isActive === false || (changes.expiresAt != null && changes.expiresAt <= now)
+  const ended = await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ ...defined, updated_at: now }).where('id', '=', user.id).execute()
+    const sessions = endsSessions ? await revokeUserSessions(trx, user.id, 'account_disabled', now) : []
+    await recordRevocation(trx, 'user', user.id, now)
+    return sessions.length
+  })
+  const updated = await findUserByUsername(db, username)
+  return { user: updated ?? user, endedSessions: ended }
+}

@@ -21,7 +21,7 @@ export default fp(
       sqliteSynchronous: fastify.config.KEYTURN_SQLITE_SYNCHRONOUS,
       poolSize: fastify.config.KEYTURN_PG_POOL_SIZE,
     })
-    const { error, results } = await migrateToLatest(store.db)
+    const { error, results } = await migrateToLatest(store.db, store.schema)
     for (const r of results ?? []) {
       if (r.status === 'Success') fastify.log.info({ migration: r.migrationName }, 'migration applied')
     }

@@ -19,6 +19,8 @@ export interface StoreOptions {
 export interface Store {
   db: Kysely<Database>
   kind: StoreKind
+  // The Postgres schema named in the URL, if any.
+  schema?: string
   close(): Promise<void>
 }
 
@@ -66,7 +68,7 @@ function openPostgres(url: string, opts: StoreOptions): Store {
   // reports the outage instead.
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: opts.log })
-  return { db, kind: 'postgres', close: () => db.destroy() }
+  return { db, kind: 'postgres', ...(schema ? { schema } : {}), close: () => db.destroy() }
 }
 
 export function openStore(url: string, opts: StoreOptions = {}): Store {
