@@ -97,7 +97,14 @@ export default fp(
       },
       verify: {
         algorithms: [config.KEYTURN_ALGORITHM],
-        requiredClaims: ['exp', 'iat', 'jti'],
+        // fast-jwt checks iss/aud only when present, so require them when configured.
+        requiredClaims: [
+          'exp',
+          'iat',
+          'jti',
+          ...(config.KEYTURN_ISSUER ? ['iss'] : []),
+          ...(config.KEYTURN_AUDIENCE ? ['aud'] : []),
+        ],
         clockTolerance: leewayMs,
         ...(config.KEYTURN_ISSUER ? { allowedIss: config.KEYTURN_ISSUER } : {}),
         ...(config.KEYTURN_AUDIENCE ? { allowedAud: config.KEYTURN_AUDIENCE } : {}),

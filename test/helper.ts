@@ -56,6 +56,11 @@ export function freshStore(store: StoreName): { url: string; dataDir: string; cl
   }
 }
 
+function sharedStore(url: string): { url: string; dataDir: string; cleanup: () => Promise<void> } {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyturn-test-'))
+  return { url, dataDir, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) }
+}
+
 // Cheap argon2 parameters keep the suite fast; tests about hashing set their own.
 export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
@@ -66,11 +71,13 @@ export const TEST_ENV: Record<string, string> = {
   KEYTURN_REVOCATION_POLL_MS: '100',
 }
 
+// `url` builds a second instance on the store of another app (app.config.KEYTURN_DATABASE_URL),
+// as a second process would; that store is left to its owner to remove.
 export async function build(
   t: Teardown,
-  options: { store?: StoreName; env?: Record<string, string> } = {},
+  options: { store?: StoreName; env?: Record<string, string>; url?: string } = {},
 ): Promise<FastifyInstance> {
-  const store = freshStore(options.store ?? 'sqlite')
+  const store = options.url === undefined ? freshStore(options.store ?? 'sqlite') : sharedStore(options.url)
   const config = loadConfig({
     ...TEST_ENV,
     KEYTURN_DATABASE_URL: store.url,

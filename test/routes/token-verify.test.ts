@@ -1,0 +1,223 @@
+import t, { type Test } from 'tap'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { createHmac, generateKeyPairSync, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto'
+import { createServer, type AddressInfo } from 'node:net'
+import { base64url, build, createUser, login, post, stores, TEST_SIGNING_KEY } from '../helper.js'
+import { VERIFY_PATHS } from '../../routes/api/token-verify.js'
+
+const INVALID = { detail: 'Token is invalid or expired', code: 'token_not_valid' }
+const BLACKLISTED = { detail: 'Token is blacklisted', code: 'token_not_valid' }
+
+
+function expect401(t: Test, res: LightMyRequestResponse, body: object, msg = ''): void {
+  t.equal(res.statusCode, 401, `${msg} status`)
+  t.strictSame(res.json(), body, `${msg} body`)
+  t.equal(res.headers['www-authenticate'], 'Bearer realm="api"', `${msg} www-authenticate`)
+}
+
+function expect200(t: Test, res: LightMyRequestResponse, msg = ''): void {
+  t.equal(res.statusCode, 200, `${msg} status`)
+  t.strictSame(res.json(), {}, `${msg} body`)
+}
+
+const verify = (app: FastifyInstance, token: string, url = '/api/token/verify/') => post(app, url, { token })
+
+const HS256 = { alg: 'HS256', typ: 'JWT' }
+
+// HMAC-signs arbitrary header and claims, for forged tokens.
+function sign(header: object, claims: object, hash: 'sha256' | 'sha512' = 'sha256', key: string = TEST_SIGNING_KEY): string {
+  const input = `${base64url(header)}.${base64url(claims)}`
+  return `${input}.${createHmac(hash, key).update(input).digest('base64url')}`
+}
+
+// Signs with an asymmetric key of the attacker's (RS256, or ES256 in JOSE's r||s form).
+function signAsymmetric(header: { alg: 'RS256' | 'ES256'; [name: string]: unknown }, claims: object, key: KeyObject): string {
+  const input = Buffer.from(`${base64url(header)}.${base64url(claims)}`)
+  const signature =
+    header.alg === 'ES256' ? cryptoSign('sha256', input, { key, dsaEncoding: 'ieee-p1363' }) : cryptoSign('sha256', input, key)
+  return `${input.toString()}.${signature.toString('base64url')}`
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+// The claims of a well-formed access token, as Keyturn issues them.
+function accessClaims(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = nowSeconds()
+  return {
+    token_type: 'access',
+    exp: now + 300,
+    iat: now,
+    jti: randomBytes(16).toString('hex'),
+    user_id: 1,
+    client_id: null,
+    sid: 1,
+    ...extra,
+  }
+}
+
+for (const store of stores()) {
+  t.test(`verify (${store})`, async (t) => {
+    const app = await build(t, { store })
+    await createUser(app, { username: 'alice' })
+
+    t.test('access and refresh tokens verify to {}', async (t) => {
+      const pair = await login(app, 'alice')
+      expect200(t, await verify(app, pair.access), 'access')
+      expect200(t, await verify(app, pair.refresh), 'refresh')
+    })
+
+    t.test('every alias, with and without the trailing slash', async (t) => {
+      const pair = await login(app, 'alice')
+      for (const path of VERIFY_PATHS) {
+        for (const url of [`/api${path}`, `/api${path.slice(0, -1)}`]) expect200(t, await verify(app, pair.access, url), url)
+      }
+    })
+
+    t.test('invalid tokens: the exact token_not_valid body', async (t) => {
+      const pair = await login(app, 'alice')
+      const [h, p, s] = pair.access.split('.') as [string, string, string]
+      const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>
+      const cases: [string, string][] = [
+        ['garbage', 'garbage'],
+        ['expired', sign(HS256, { ...claims, iat: nowSeconds() - 600, exp: nowSeconds() - 1 })],
+        ['tampered payload', `${h}.${base64url({ ...claims, user_id: 999 })}.${s}`],
+        ['alg none', `${base64url({ alg: 'none', typ: 'JWT' })}.${p}.`],
+        ['HS512 with the same key', sign({ alg: 'HS512', typ: 'JWT' }, claims, 'sha512')],
+        ['a fourth segment', `${pair.access}.${s}`],
+        ['five segments', `${pair.access}.${s}.${s}`],
+      ]
+      for (const [name, token] of cases) expect401(t, await verify(app, token), INVALID, name)
+    })
+
+    t.test('a blacklisted or rotated refresh token, and the access token of a revoked session', async (t) => {
+      const pair = await login(app, 'alice')
+      expect200(t, await verify(app, pair.access), 'access before')
+      t.equal((await post(app, '/api/token/blacklist/', { refresh: pair.refresh })).statusCode, 200)
+      expect401(t, await verify(app, pair.refresh), BLACKLISTED, 'blacklisted refresh')
+      expect401(t, await verify(app, pair.access), BLACKLISTED, 'access of the revoked session')
+
+      const rotatedAway = await login(app, 'alice')
+      t.equal((await post(app, '/api/token/refresh/', { refresh: rotatedAway.refresh })).statusCode, 200)
+      expect401(t, await verify(app, rotatedAway.refresh), BLACKLISTED, 'rotated refresh')
+    })
+
+    t.test('field errors, DRF-shaped', async (t) => {
+      const cases: [unknown, object][] = [
+        [{}, { token: ['This field is required.'] }],
+        [{ refresh: 'x' }, { token: ['This field is required.'] }],
+        [{ token: '' }, { token: ['This field may not be blank.'] }],
+        [{ token: ['a'] }, { token: ['Not a valid string.'] }],
+      ]
+      for (const [payload, expected] of cases) {
+        const res = await post(app, '/api/token/verify/', payload)
+        t.equal(res.statusCode, 400, JSON.stringify(payload))
+        t.strictSame(res.json(), expected, JSON.stringify(payload))
+      }
+    })
+  })
+}
+
+t.test('lifetime claims: exp, leeway, nbf', async (t) => {
+  const app = await build(t)
+  const strict = await build(t, { env: { KEYTURN_LEEWAY: '0' } })
+  const L = 30
+  const lenient = await build(t, { env: { KEYTURN_LEEWAY: String(L) } })
+  const now = nowSeconds()
+
+  expect200(t, await verify(app, sign(HS256, accessClaims())), 'a well-formed forged-by-us token (control)')
+  const { exp: _exp, ...noExp } = accessClaims()
+  expect401(t, await verify(app, sign(HS256, noExp)), INVALID, 'no exp')
+  expect401(t, await verify(strict, sign(HS256, accessClaims({ exp: now - 1 }))), INVALID, 'one second past exp, no leeway')
+
+  // With leeway L: now - L - 1 is past it; a few seconds inside it is accepted.
+  expect401(t, await verify(lenient, sign(HS256, accessClaims({ exp: now - L - 1 }))), INVALID, 'exp one second past the leeway')
+  expect200(t, await verify(lenient, sign(HS256, accessClaims({ exp: now - L + 5 }))), 'exp within the leeway')
+  expect200(t, await verify(lenient, sign(HS256, accessClaims({ exp: now - 1 }))), 'just expired, within the leeway')
+
+  expect401(t, await verify(app, sign(HS256, accessClaims({ nbf: now + 60 }))), INVALID, 'nbf in the future')
+  expect401(t, await verify(lenient, sign(HS256, accessClaims({ nbf: now + L + 60 }))), INVALID, 'nbf beyond the leeway')
+  expect200(t, await verify(app, sign(HS256, accessClaims({ nbf: now - 10 }))), 'nbf in the past')
+  expect401(t, await verify(app, sign(HS256, accessClaims({ exp: String(now + 300) }))), INVALID, 'exp not a number')
+})
+
+t.test('issuer and audience, when configured, are checked on every decode', async (t) => {
+  const ISS = 'https://auth.example.com'
+  const AUD = 'keyturn-clients'
+  const app = await build(t, { env: { KEYTURN_ISSUER: ISS, KEYTURN_AUDIENCE: AUD } })
+  await createUser(app, { username: 'alice' })
+
+  // Keyturn's own tokens carry both and verify.
+  const pair = await login(app, 'alice')
+  t.match(app.tokens.decode(pair.access, 'access'), { iss: ISS, aud: AUD })
+  expect200(t, await verify(app, pair.access), 'issued access')
+  expect200(t, await verify(app, pair.refresh), 'issued refresh')
+  expect200(t, await verify(app, sign(HS256, accessClaims({ iss: ISS, aud: AUD }))), 'right iss and aud (control)')
+
+  const { iss: _iss, ...noIss } = accessClaims({ iss: ISS, aud: AUD })
+  const { aud: _aud, ...noAud } = accessClaims({ iss: ISS, aud: AUD })
+  const cases: [string, Record<string, unknown>][] = [
+    ['no iss', noIss],
+    ['no aud', noAud],
+    ['neither iss nor aud', accessClaims()],
+    ['a foreign iss', accessClaims({ iss: 'https://evil.example.com', aud: AUD })],
+    ['an iss with ours as a prefix', accessClaims({ iss: `${ISS}.evil.io`, aud: AUD })],
+    ['an iss with ours inside', accessClaims({ iss: `https://evil.io/${ISS}`, aud: AUD })],
+    ['an iss of the wrong type', accessClaims({ iss: [ISS], aud: AUD })],
+    ['a foreign aud', accessClaims({ iss: ISS, aud: 'someone-else' })],
+    ['a foreign aud list', accessClaims({ iss: ISS, aud: ['someone-else'] })],
+    ['an aud with ours as a prefix', accessClaims({ iss: ISS, aud: `${AUD}-evil` })],
+  ]
+  for (const [name, claims] of cases) expect401(t, await verify(app, sign(HS256, claims)), INVALID, name)
+
+  // Refresh tokens go through the same decode: one without iss is refused too.
+  const refreshClaims = JSON.parse(Buffer.from(pair.refresh.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>
+  const { iss: _riss, ...refreshNoIss } = refreshClaims
+  expect401(t, await verify(app, sign(HS256, refreshNoIss)), INVALID, 'refresh token without iss')
+})
+
+t.test('kid values never pick a key and never cause a 5xx', async (t) => {
+  const app = await build(t)
+  const kids: [string, unknown, string][] = [
+    // [name, kid, the key an attacker hopes the kid selects]
+    ['SQL-like', "' UNION SELECT 'attacker-key' --", 'attacker-key'],
+    ['a path to an empty file', '../../../../../../dev/null', ''],
+    ['8 KB long', 'k'.repeat(8192), 'attacker-key'],
+    ['an object', { $ne: null }, 'attacker-key'],
+    ['a number', 12345, 'attacker-key'],
+  ]
+  for (const [name, kid, key] of kids) {
+    const res = await verify(app, sign({ ...HS256, kid }, accessClaims(), 'sha256', key))
+    t.ok(res.statusCode < 500, `${name}: no 5xx`)
+    expect401(t, res, INVALID, name)
+  }
+})
+
+t.test('jwk, jku and x5u headers are ignored: no key is taken or fetched', async (t) => {
+  const app = await build(t)
+  // A local listener standing in for the attacker's key server; it must see no connection.
+  let connections = 0
+  const server = createServer((socket) => {
+    connections++
+    socket.destroy()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const keyUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`
+
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const rsaJwk = rsa.publicKey.export({ format: 'jwk' })
+  const ecJwk = ec.publicKey.export({ format: 'jwk' })
+  const claims = accessClaims()
+  const cases: [string, string][] = [
+    ['RS256 with its own jwk', signAsymmetric({ alg: 'RS256', jwk: rsaJwk }, claims, rsa.privateKey)],
+    ['ES256 with its own jwk', signAsymmetric({ alg: 'ES256', jwk: ecJwk }, claims, ec.privateKey)],
+    ['RS256 with jku', signAsymmetric({ alg: 'RS256', jku: keyUrl }, claims, rsa.privateKey)],
+    ['RS256 with x5u', signAsymmetric({ alg: 'RS256', x5u: keyUrl }, claims, rsa.privateKey)],
+    ['HS256 with jku and an attacker key', sign({ ...HS256, jku: keyUrl }, claims, 'sha256', 'attacker-key')],
+    ['HS256 keyed with a jwk it carries', sign({ ...HS256, jwk: { kty: 'oct', k: base64url('attacker-key') } }, claims, 'sha256', 'attacker-key')],
+  ]
+  for (const [name, token] of cases) expect401(t, await verify(app, token), INVALID, name)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.equal(connections, 0, 'no outbound connection was attempted')
+})
