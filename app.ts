@@ -13,6 +13,7 @@ import errors from './plugins/errors.js'
 import firstRunHint from './plugins/first-run-hint.js'
 import openapi from './plugins/openapi.js'
 import passwords from './plugins/passwords.js'
+import rateLimit from './plugins/rate-limit.js'
 import revocation from './plugins/revocation.js'
 import tokens from './plugins/tokens.js'
 import validation from './plugins/validation.js'
@@ -29,6 +30,7 @@ export const app = fp<AppOptions>(async (fastify, opts) => {
   await fastify.register(errors)
   await fastify.register(validation)
   await fastify.register(contentParsers)
+  await fastify.register(rateLimit)
   await fastify.register(db)
   await fastify.register(passwords)
   await fastify.register(tokens)

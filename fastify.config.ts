@@ -54,6 +54,12 @@ export const EnvSchema = Type.Object({
   KEYTURN_ARGON2_MEMORY_KIB: Type.Integer({ minimum: 1024, maximum: 4194304, default: 19456 }),
   KEYTURN_ARGON2_TIME_COST: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
   KEYTURN_ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+  KEYTURN_LOGIN_RATE_LIMIT: Type.Integer({
+    minimum: 0,
+    default: 20,
+    description: 'login attempts per client IP per window (0: no limit, e.g. for load tests)',
+  }),
+  KEYTURN_RATE_LIMIT_WINDOW: Duration('1m', 'the rate-limit window'),
   KEYTURN_BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
   KEYTURN_TRUST_PROXY: Type.String({
     default: 'false',
@@ -79,7 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyturnConfig 
     if (value !== undefined && value !== '') data[key] = value
   }
   try {
-    return envSchema<KeyturnConfig>({ schema: EnvSchema, data, dotenv: false })
+    // env: false — the given environment is the whole environment (tests pass their own).
+    return envSchema<KeyturnConfig>({ schema: EnvSchema, data, env: false, dotenv: false })
   } catch (err) {
     throw new Error(`Invalid configuration: ${(err as Error).message.replace(/env\//g, '')}`)
   }

@@ -39,7 +39,8 @@ export async function login(app: FastifyInstance, input: LoginInput): Promise<Lo
       device_name: input.device.device_name ?? null,
       telegram_user_id: input.device.telegram_user_id ?? null,
       telegram_username: input.device.telegram_username ?? null,
-      ip_address: input.ip,
+      // Behind a trusted proxy the address comes from X-Forwarded-For: keep it to the column.
+      ip_address: input.ip.slice(0, 64),
       user_agent: input.userAgent?.slice(0, 512) ?? null,
       created_at: now,
       last_activity: now,

@@ -17,6 +17,15 @@ function describeJsonError(err: Error, text: string): string {
   return `Invalid JSON: line ${line} column ${column} (char ${position})`
 }
 
+function fieldsWithNul(input: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return out
+  for (const [key, value] of Object.entries(input)) {
+    if (typeof value === 'string' && value.includes('\u0000')) out[key] = ['Null characters are not allowed.']
+  }
+  return out
+}
+
 export default fp(
   async (fastify) => {
     // DRF parses JSON, forms and multipart, not plain text: that is a 415.
@@ -32,9 +41,12 @@ export default fp(
       }
     })
     await fastify.register(formbody)
-    // A POST with no body at all is a body with no fields.
     fastify.addHook('preValidation', async (request) => {
+      // A POST with no body at all is a body with no fields.
       if (request.body === undefined && request.method === 'POST') request.body = {}
+      // DRF refuses NUL in every CharField; Postgres cannot store it in text at all.
+      const refused = { ...fieldsWithNul(request.body), ...fieldsWithNul(request.query) }
+      if (Object.keys(refused).length > 0) throw new ApiError(400, refused)
     })
   },
   { name: 'content-parsers' },

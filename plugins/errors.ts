@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import Router, { type HTTPMethod } from 'find-my-way'
 import { ApiError, errors } from '../auth/errors.js'
-import { isStoreUnavailable } from '../store/errors.js'
+import { isInvalidData, isStoreUnavailable } from '../store/errors.js'
 import { drfFieldErrors } from './validation.js'
 
 const FASTIFY_CLIENT_ERRORS: Record<string, (err: FastifyError, req: FastifyRequest) => [number, object]> = {
@@ -42,6 +42,10 @@ export default fp(
         request.log.warn({ code: err.code }, 'store unavailable')
         const unavailable = errors.storeUnavailable()
         return send(reply, 503, unavailable.body, { 'retry-after': '1' })
+      }
+      if (isInvalidData(err)) {
+        request.log.info({ code: err.code }, 'store refused input')
+        return send(reply, 400, { detail: 'Invalid input.' })
       }
       const status = err.statusCode ?? 500
       if (status >= 400 && status < 500) {

@@ -25,7 +25,13 @@ export function resolveSigningKey(config: KeyturnConfig, log: { warn(msg: string
     throw new Error('KEYTURN_SIGNING_KEY is required when NODE_ENV=production')
   }
   const file = join(config.KEYTURN_DATA_DIR, 'signing.key')
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim()
+    if (Buffer.byteLength(kept) < 32) {
+      throw new Error(`${file} holds no usable key (fewer than 32 bytes): delete it to have a new one generated`)
+    }
+    return kept
+  }
   mkdirSync(config.KEYTURN_DATA_DIR, { recursive: true })
   const generated = randomBytes(48).toString('base64url')
   writeFileSync(file, generated + '\n', { mode: 0o600, flag: 'wx' })

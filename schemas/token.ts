@@ -9,7 +9,9 @@ export const LoginBody = Type.Object(
     login: Type.Optional(Type.String({ description: 'accepted in place of username' })),
     client_type: OptionalText(64),
     device_name: OptionalText(255),
-    telegram_user_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    telegram_user_id: Type.Optional(
+      Type.Union([Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()]),
+    ),
     telegram_username: OptionalText(255),
   },
   { description: '`username` may be the username or the email; `login` is accepted in its place.' },

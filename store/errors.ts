@@ -18,3 +18,10 @@ export function isStoreUnavailable(err: unknown): boolean {
   }
   return false
 }
+
+// Input the store refuses as data (Postgres class 22: out-of-range numbers, over-long
+// strings, invalid bytes) is the client's fault: a 400, never a 500.
+export function isInvalidData(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)
+}

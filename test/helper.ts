@@ -69,6 +69,8 @@ export const TEST_ENV: Record<string, string> = {
   KEYTURN_ARGON2_MEMORY_KIB: '1024',
   KEYTURN_ARGON2_TIME_COST: '1',
   KEYTURN_REVOCATION_POLL_MS: '100',
+  // Tests log in many times from one address; rate-limit tests set their own limit.
+  KEYTURN_LOGIN_RATE_LIMIT: '0',
 }
 
 // `url` builds a second instance on the store of another app (app.config.KEYTURN_DATABASE_URL),
