@@ -1,7 +1,7 @@
 // Login: POST a username (or email) and password, get a token pair and a new session.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { login } from '../../auth/login.js'
-import { TokenErrorBody, withErrors } from '../../schemas/common.js'
+import { Detail, TokenErrorBody, withErrors } from '../../schemas/common.js'
 import { LoginBody, LoginResponse } from '../../schemas/token.js'
 
 // Every SimpleJWT-based service this replaces used one of these; all are one handler.
@@ -17,8 +17,9 @@ const tokenObtain: FastifyPluginAsyncTypebox = async (fastify) => {
           summary: 'Obtain a token pair (login)',
           description: 'Opens a session (device) and returns an access and a refresh token.',
           body: LoginBody,
-          response: withErrors({ 200: LoginResponse, 401: TokenErrorBody }),
+          response: withErrors({ 200: LoginResponse, 401: TokenErrorBody, 429: Detail }),
         },
+        config: { rateLimit: fastify.rateLimits.login },
         // `login` is accepted in place of `username` (clients differ).
         preValidation: async (request) => {
           const body = request.body as Record<string, unknown> | undefined
