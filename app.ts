@@ -24,6 +24,10 @@ export interface AppOptions {
 
 // Wrapped in fastify-plugin so its decorators (db, tokens, ...) are visible on the instance
 // that registers it: the server, a test, or a service that embeds Keyturn.
+// Run from source (tsx, node --import tsx), autoload must be told that .ts files load:
+// it only detects TypeScript loaders preloaded with --require.
+if (import.meta.url.endsWith('.ts')) process.env.FASTIFY_AUTOLOAD_TYPESCRIPT ??= '1'
+
 export const app = fp<AppOptions>(async (fastify, opts) => {
   await fastify.register(config, { config: opts.config })
   // errors mirrors every route for 405s, so it comes before anything that adds routes.

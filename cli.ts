@@ -65,9 +65,19 @@ function hasher(config: KeyturnConfig): PasswordHasher {
   })
 }
 
+// A date (midnight UTC) or a date-time with Z or an offset; Date.parse alone guesses
+// ("1" is 2001, 2030-02-30 is March 2nd), so the shape and the calendar day are checked.
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/
+
 function parseIsoTime(value: string): number {
-  const ms = Date.parse(value)
-  if (Number.isNaN(ms)) throw new UsageError(`--expires: not an ISO 8601 time: ${value}`)
+  const match = ISO_8601.exec(value.trim())
+  const ms = match ? Date.parse(value.trim()) : NaN
+  const [, y, m, d] = match ?? []
+  const day = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)))
+  const realDay = day.getUTCFullYear() === Number(y) && day.getUTCMonth() === Number(m) - 1 && day.getUTCDate() === Number(d)
+  if (Number.isNaN(ms) || !realDay) {
+    throw new UsageError(`--expires: not an ISO 8601 date or date-time (e.g. 2030-01-31 or 2030-01-31T12:00:00Z): ${value}`)
+  }
   return ms
 }
 

@@ -5,34 +5,31 @@ import { Type, type Static } from '@sinclair/typebox'
 import { envSchema } from 'env-schema'
 import type { FastifyServerOptions } from 'fastify'
 
+// A plain JSON-schema enum: its error says "must be one of ..." rather than anyOf noise.
+const OneOf = <T extends string>(values: readonly T[], defaultValue: T) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], default: defaultValue, description: `one of: ${values.join(', ')}` })
+
 const Duration = (defaultValue: string, description: string) =>
   Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)?$', default: defaultValue, description })
 
 export const EnvSchema = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
-    default: 'development',
-  }),
+  NODE_ENV: OneOf(['development', 'production', 'test'] as const, 'development'),
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
-  LOG_LEVEL: Type.Union(
-    (['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const).map((l) => Type.Literal(l)),
-    { default: 'info' },
-  ),
+  LOG_LEVEL: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   KEYTURN_DATABASE_URL: Type.String({
     pattern: '^(sqlite:.+|postgres(ql)?://.+)$',
     default: 'sqlite:./data/keyturn.sqlite',
     description: 'sqlite:<path> (":memory:" allowed) or postgres://user@host:port/db',
   }),
   KEYTURN_DATA_DIR: Type.String({ default: './data', description: 'where a development signing key is kept' }),
-  KEYTURN_SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'NORMAL' }),
+  KEYTURN_SQLITE_SYNCHRONOUS: OneOf(['FULL', 'NORMAL'] as const, 'NORMAL'),
   KEYTURN_PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   KEYTURN_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
   KEYTURN_VERIFYING_KEY: Type.Optional(Type.String({ minLength: 1 })),
-  KEYTURN_ALGORITHM: Type.Union(
-    (['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const).map(
-      (a) => Type.Literal(a),
-    ),
-    { default: 'HS256' },
+  KEYTURN_ALGORITHM: OneOf(
+    ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const,
+    'HS256',
   ),
   KEYTURN_ACCESS_TOKEN_LIFETIME: Duration('15m', 'access token lifetime: 300, 300s, 15m, 1h, 7d'),
   KEYTURN_REFRESH_TOKEN_LIFETIME: Duration('7d', 'refresh token lifetime'),
@@ -88,7 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyturnConfig 
     // env: false — the given environment is the whole environment (tests pass their own).
     return envSchema<KeyturnConfig>({ schema: EnvSchema, data, env: false, dotenv: false })
   } catch (err) {
-    throw new Error(`Invalid configuration: ${(err as Error).message.replace(/env\//g, '')}`)
+    throw new Error(`Invalid configuration: ${describeEnvErrors(err)}`)
   }
 }
 
@@ -96,6 +93,25 @@ export type TrustProxy = boolean | string[] | ((address: string, hop: number) =>
 
 // false (the default) means X-Forwarded-For is never believed, so a client cannot pick the
 // IP that sessions, limits and the audit trail record.
+interface EnvError {
+  instancePath: string
+  message?: string
+  params: { allowedValues?: unknown[] }
+}
+
+// One clause per bad variable, naming it, with the allowed values where there is a list.
+function describeEnvErrors(err: unknown): string {
+  const list = (err as { errors?: EnvError[] }).errors
+  if (!Array.isArray(list) || list.length === 0) return (err as Error).message.replace(/env\//g, '')
+  return list
+    .map((e) => {
+      const name = e.instancePath.replace(/^\//, '')
+      const allowed = e.params.allowedValues ? ` (${e.params.allowedValues.join(', ')})` : ''
+      return `${name} ${e.message ?? 'is invalid'}${allowed}`
+    })
+    .join('; ')
+}
+
 export function parseTrustProxy(value: string): TrustProxy {
   const v = value.trim()
   if (v === 'false' || v === '0' || v === '') return false

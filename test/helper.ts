@@ -12,8 +12,6 @@ import { buildApp } from '../app.js'
 import { createAccount, type NewAccount } from '../auth/accounts.js'
 import { loadConfig } from '../fastify.config.js'
 
-// Autoload loads routes/*.ts only when it knows a TypeScript loader (here tsx) is active.
-process.env.FASTIFY_AUTOLOAD_TYPESCRIPT ??= '1'
 import type { User } from '../store/database.js'
 
 export type StoreName = 'sqlite' | 'postgres'

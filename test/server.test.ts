@@ -1,0 +1,155 @@
+// The real server process: configuration at start, the first-run hint, real HTTP, and a
+// clean exit on SIGTERM.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { ChildTracker, childEnv, type Exit, type Running } from './child-processes.js'
+
+t.setTimeout(240_000)
+
+const LOW_ARGON2 = { KEYTURN_ARGON2_MEMORY_KIB: '1024', KEYTURN_ARGON2_TIME_COST: '1' }
+const START_MS = 60_000
+const PASSWORD = 'server test password'
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+function tempDir(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'keyturn-server-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function stop(server: Running, ms: number): Promise<Exit & { elapsed: number }> {
+  const started = Date.now()
+  server.child.kill('SIGTERM')
+  const exit = await within(server.exited, ms, 'exit after SIGTERM')
+  return { ...exit, elapsed: Date.now() - started }
+}
+
+// The environment of a server in `dir`: no signing key, NODE_ENV unset (development).
+function serverEnv(dir: string, port: number, extra: Record<string, string> = {}): Record<string, string> {
+  return childEnv({
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    KEYTURN_DATABASE_URL: `sqlite:${join(dir, 'keyturn.sqlite')}`,
+    KEYTURN_DATA_DIR: dir,
+    ...LOW_ARGON2,
+    ...extra,
+  })
+}
+
+t.test('node --import tsx server.ts starts from source as it is', async (t) => {
+  const procs = new ChildTracker(t)
+  const dir = tempDir(t)
+  const server = procs.start('server.ts', [], serverEnv(dir, await freePort()))
+  await t.resolves(server.waitFor(/Server listening at/, START_MS), 'it listens')
+  if (server.child.exitCode === null) {
+    const exit = await stop(server, 10_000)
+    t.equal(exit.code, 0)
+  } else {
+    t.comment(server.stdout() + server.stderr())
+  }
+})
+
+t.test('first start, login over HTTP, restart, SIGTERM', async (t) => {
+  const procs = new ChildTracker(t)
+  const dir = tempDir(t)
+  const env = serverEnv(dir, await freePort())
+  const base = `http://127.0.0.1:${env.PORT}`
+
+  const first = procs.start('server.ts', [], env)
+  await first.waitFor(/Server listening at/, START_MS)
+  t.match(first.stdout(), new RegExp(`Server listening at http://127\\.0\\.0\\.1:${env.PORT}`))
+  t.match(first.stdout(), /No users yet.*keyturn createuser/, 'the log says how to create the first user')
+
+  const keyFile = join(dir, 'signing.key')
+  t.equal(statSync(keyFile).mode & 0o777, 0o600, 'a development key was made, readable by its owner only')
+  const key = readFileSync(keyFile, 'utf8').trim()
+  t.match(first.stdout(), /KEYTURN_SIGNING_KEY is not set/, 'the generated key is announced')
+  t.notOk((first.stdout() + first.stderr()).includes(key), 'but not logged')
+
+  const created = await procs.run('cli.ts', ['createuser', '--username', 'alice', '--email', 'alice@example.com', '--password-stdin'], env, `${PASSWORD}\n`)
+  t.equal(created.code, 0, created.stderr)
+
+  const res = await fetch(`${base}/api/token/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'alice', password: PASSWORD }),
+  })
+  t.equal(res.status, 200)
+  const pair = (await res.json()) as { access?: unknown; refresh?: unknown; username?: unknown }
+  t.match(pair, { access: /^[\w-]+\.[\w-]+\.[\w-]+$/, refresh: /^[\w-]+\.[\w-]+\.[\w-]+$/, username: 'alice' })
+  t.notOk(first.stdout().includes(PASSWORD), 'the password is not logged')
+
+  const exit = await stop(first, 5_000)
+  t.same({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, `exits 0 on SIGTERM (in ${exit.elapsed} ms)`)
+
+  // A restart keeps the development key (tokens stay valid) and, with a user, no hint.
+  const second = procs.start('server.ts', [], env)
+  await second.waitFor(/Server listening at/, START_MS)
+  t.notMatch(second.stdout(), /No users yet/)
+  t.notMatch(second.stdout(), /generated a development key/)
+  t.equal(readFileSync(keyFile, 'utf8').trim(), key)
+  const verified = await fetch(`${base}/api/token/verify/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: pair.access }),
+  })
+  t.equal(verified.status, 200, 'a token of the first run verifies after the restart')
+  const again = await stop(second, 5_000)
+  t.same({ code: again.code, signal: again.signal }, { code: 0, signal: null })
+})
+
+t.test('refuses to start with a clear message', async (t) => {
+  const procs = new ChildTracker(t)
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['NODE_ENV=production without KEYTURN_SIGNING_KEY', { NODE_ENV: 'production' }, /KEYTURN_SIGNING_KEY/],
+    ['PORT=abc', { PORT: 'abc' }, /\bPORT\b/],
+    ['a bad lifetime', { KEYTURN_ACCESS_TOKEN_LIFETIME: '15 minutes' }, /KEYTURN_ACCESS_TOKEN_LIFETIME/],
+  ]
+  const runs = await Promise.all(
+    cases.map(async ([, extra]) => {
+      const dir = tempDir(t)
+      const env = serverEnv(dir, await freePort(), extra)
+      const server = procs.start('server.ts', [], env)
+      server.child.stdin.end()
+      const exit = await within(server.exited, START_MS, 'exit')
+      return { dir, exit, stdout: server.stdout(), stderr: server.stderr() }
+    }),
+  )
+  cases.forEach(([what, , message], i) => {
+    const run = runs[i]
+    if (!run) throw new Error('missing run')
+    t.ok(run.exit.code !== null && run.exit.code !== 0, `${what}: exits non-zero (${run.exit.code}/${run.exit.signal})`)
+    t.match(run.stderr, message, `${what}: stderr names the problem`)
+    t.match(run.stderr, /^keyturn: /, `${what}: one keyturn: line`)
+    t.notMatch(run.stderr, /\n\s+at /, `${what}: no stack trace`)
+    t.notMatch(run.stdout, /Server listening/, `${what}: never listened`)
+  })
+  const production = runs[0]
+  if (production) t.throws(() => statSync(join(production.dir, 'signing.key')), 'production does not make a key')
+})
