@@ -2,7 +2,7 @@
 // error bodies. A valid access token costs one HMAC and a few map look-ups: revoked
 // sessions and user state come from memory (see plugins/revocation.ts).
 import fp from 'fastify-plugin'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { bearerTokenNotValid, errors, TokenError } from '../auth/errors.js'
 
 declare module 'fastify' {
