@@ -1,6 +1,6 @@
 // The `keyturn` command: store administration without a running server.
 import { parseArgs } from 'node:util'
-import { AccountError, addClient, changePassword, createAccount, updateAccount } from './auth/accounts.js'
+import { AccountError, addClient, changePassword, createAccount, seedAccounts, updateAccount } from './auth/accounts.js'
 import { PasswordHasher } from './auth/passwords.js'
 import { parseDuration } from './auth/durations.js'
 import { loadConfig, type KeyturnConfig } from './fastify.config.js'
@@ -26,6 +26,8 @@ Commands:
   updateuser --username U [--active | --inactive] [--expires ISO-8601 | --no-expiry]
              [--staff | --no-staff] [--superuser | --no-superuser] [--manager | --no-manager]
                                 change a user's standing (deactivating ends every session)
+  seed-users --count N [--prefix load] [--client NAME] --password-stdin
+                                create N load-test users <prefix>1..<prefix>N with one password
   flushexpiredtokens            delete expired sessions and refresh tokens, and old revocation entries
 
 Examples:
@@ -68,6 +70,17 @@ function hasher(config: KeyturnConfig): PasswordHasher {
 // A date (midnight UTC) or a date-time with Z or an offset; Date.parse alone guesses
 // ("1" is 2001, 2030-02-30 is March 2nd), so the shape and the calendar day are checked.
 const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/
+
+// A progress bar on a terminal; nothing when the output is a file or a pipe.
+function progressBar(total: number): ((done: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined
+  return (done) => {
+    const width = 30
+    const filled = Math.round((done / total) * width)
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`)
+    if (done === total) process.stderr.write('\n')
+  }
+}
 
 function parseIsoTime(value: string): number {
   const match = ISO_8601.exec(value.trim())
@@ -195,6 +208,35 @@ async function run(argv: string[]): Promise<void> {
         const { user, endedSessions } = await updateAccount(db, username, changes)
         const state = [user.is_active ? 'active' : 'inactive', user.is_staff ? 'staff' : null, user.is_superuser ? 'superuser' : null]
         console.log(`updated "${user.username}" (${state.filter(Boolean).join(', ')}); ended ${endedSessions} session(s)`)
+      })
+      return
+    }
+    case 'seed-users': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          count: { type: 'string' },
+          prefix: { type: 'string', default: 'load' },
+          client: { type: 'string' },
+          'password-stdin': { type: 'boolean' },
+        },
+      })
+      if (!values.count || !/^[0-9]+$/.test(values.count)) throw new UsageError('seed-users needs --count N')
+      if (!values['password-stdin']) throw new UsageError('seed-users needs --password-stdin')
+      const password = await readPassword()
+      const count = Number(values.count)
+      const prefix = values.prefix
+      const started = Date.now()
+      await withStore(config, async ({ db }) => {
+        const result = await seedAccounts(db, hasher(config), {
+          count,
+          prefix,
+          password,
+          clientName: values.client,
+          onProgress: progressBar(count),
+        })
+        const seconds = (Date.now() - started) / 1000
+        console.log(`created ${result.created} users (${result.first} .. ${result.last}) in ${seconds.toFixed(1)} s`)
       })
       return
     }

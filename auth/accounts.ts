@@ -135,3 +135,66 @@ export async function updateAccount(
   const updated = await findUserByUsername(db, username)
   return { user: updated ?? user, endedSessions: ended }
 }
+
+export interface SeedOptions {
+  count: number
+  prefix: string
+  password: string
+  clientName?: string | undefined
+  onProgress?: (done: number, total: number) => void
+}
+
+// Load-test users <prefix>1..<prefix>N sharing one password. Each gets its own argon2 hash
+// (its own salt); hashes are made several at a time so the thread pool stays busy, and rows
+// go in by the few hundred.
+export async function seedAccounts(db: Kysely<Database>, hasher: PasswordHasher, opts: SeedOptions, now = Date.now()) {
+  if (!Number.isSafeInteger(opts.count) || opts.count < 1) throw new AccountError('--count must be a positive whole number')
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(opts.prefix)) throw new AccountError('--prefix may hold letters, digits, _ . - only')
+  if (opts.password.length === 0) throw new AccountError('password must not be empty')
+  let clientId: number | null = null
+  if (opts.clientName !== undefined) {
+    const client = await findClientByName(db, opts.clientName.trim())
+    if (!client) throw new AccountError(`unknown client "${opts.clientName}"`)
+    clientId = client.id
+  }
+  const usernames = Array.from({ length: opts.count }, (_, i) => `${opts.prefix}${i + 1}`)
+  for (let i = 0; i < usernames.length; i += 500) {
+    const taken = await db.selectFrom('users').select('username').where('username', 'in', usernames.slice(i, i + 500)).executeTakeFirst()
+    if (taken) throw new AccountError(`user "${taken.username}" already exists; choose another --prefix`)
+  }
+
+  const BATCH = 250
+  const IN_FLIGHT = 8
+  let done = 0
+  for (let start = 0; start < usernames.length; start += BATCH) {
+    const batch = usernames.slice(start, start + BATCH)
+    const hashes: string[] = new Array(batch.length)
+    let next = 0
+    const worker = async () => {
+      while (next < batch.length) {
+        const index = next++
+        hashes[index] = await hasher.hash(opts.password)
+      }
+    }
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
+    await db
+      .insertInto('users')
+      .values(
+        batch.map((username, i) => ({
+          username,
+          email: `${username.toLowerCase()}@load.example`,
+          password_hash: hashes[i] as string,
+          client_id: clientId,
+          date_joined: now,
+          last_login: null,
+          expires_at: null,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute()
+    done += batch.length
+    opts.onProgress?.(done, usernames.length)
+  }
+  return { created: done, first: usernames[0], last: usernames[usernames.length - 1] }
+}

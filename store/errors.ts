@@ -1,6 +1,7 @@
 // Tells an outage of the store (answer 503, change nothing) from a bug (answer 500).
 const PG_UNAVAILABLE_CLASSES = ['08', '53', '57', '58'] // connection, resources, operator, system
-const NODE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'])
+// Only failures to reach a server: a reset socket may as well be the HTTP client's own.
+const NODE_NET_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'])
 const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|CANTOPEN|FULL|PROTOCOL|NOTADB|CORRUPT)/
 
 export function isStoreUnavailable(err: unknown): boolean {

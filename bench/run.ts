@@ -1,0 +1,262 @@
+// `npm run bench`: Keyturn against its ceilings, in the same run. Starts a bare Fastify
+// server (B) and Keyturn on a fresh store side by side, seeds users with the real CLI, then
+// drives each scenario with autocannon, interleaving ceiling and scenario runs and taking
+// medians. Every figure is a ratio to a ceiling measured minutes apart on the same machine.
+import autocannon from 'autocannon'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import pg from 'pg'
+import { type BenchReport, type ScenarioResult, type Stats, writeReport, printTable, TARGETS, median } from './report.js'
+import { SCENARIOS, type ScenarioContext } from './scenarios.js'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const DIST = join(ROOT, 'dist')
+const PASSWORD = 'load-test-password'
+
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '100' },
+    pipelining: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '3' },
+    scenarios: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
+    store: { type: 'string', default: 'sqlite' },
+    'postgres-url': { type: 'string', default: process.env.KEYTURN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    users: { type: 'string', default: '200' },
+    output: { type: 'string', default: join(ROOT, 'bench', 'results') },
+    help: { type: 'boolean' },
+  },
+})
+
+if (opts.help) {
+  console.log(`npm run bench -- [--duration S] [--connections N] [--pipelining N] [--runs N]
+                 [--scenarios ${SCENARIOS.map((s) => s.name).join(',')}] [--store sqlite|postgres]
+                 [--postgres-url URL] [--users N] [--output DIR]`)
+  process.exit(0)
+}
+
+const duration = Number(opts.duration)
+const connections = Number(opts.connections)
+const pipelining = Number(opts.pipelining)
+const runs = Number(opts.runs)
+const argon2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 }
+const children: ChildProcess[] = []
+
+function stop(): void {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
+}
+process.on('exit', stop)
+process.on('SIGINT', () => process.exit(130))
+
+// Starts a child and resolves with the first line it prints that matches.
+function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString()
+      const line = out.split('\n').find((l) => ready.test(l))
+      if (line) resolve({ child, line })
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.on('exit', (code) => reject(new Error(`${args[0]} exited with ${code}:\n${out.slice(-2000)}`)))
+  })
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`Keyturn exited with ${child.exitCode}`)
+    try {
+      await fetch(url)
+      return
+    } catch {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  throw new Error('Keyturn did not start listening within 30 s')
+}
+
+async function freshPostgresSchema(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const schema = `kt_bench_${randomBytes(4).toString('hex')}`
+  const url = new URL(base)
+  url.searchParams.set('schema', schema)
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: base })
+      await client.connect()
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+      await client.end()
+    },
+  }
+}
+
+// Linux keeps the peak RSS in VmHWM; writing 5 to clear_refs starts a new peak.
+function resetPeakRss(pid: number): void {
+  try {
+    spawnSync('sh', ['-c', `echo 5 > /proc/${pid}/clear_refs`])
+  } catch {
+    // not Linux or not permitted: the peak then covers the whole run
+  }
+}
+
+async function peakRssMb(pid: number): Promise<number | null> {
+  const { readFile } = await import('node:fs/promises')
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8')
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1]
+    return kb ? Math.round(Number(kb) / 1024) : null
+  } catch {
+    return null
+  }
+}
+
+function statsOf(result: autocannon.Result): Stats {
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    total: result.requests.total,
+  }
+}
+
+async function fire(url: string, requests: autocannon.Request[], seconds: number): Promise<Stats> {
+  const result = await autocannon({ url, connections, pipelining, duration: seconds, requests })
+  return statsOf(result)
+}
+
+async function argon2Ceiling(seconds: number): Promise<number> {
+  const out = spawnSync(
+    process.execPath,
+    [join(DIST, 'bench', 'argon2-ceiling.js'), String(connections), String(seconds), String(argon2.memoryCost), String(argon2.timeCost), String(argon2.parallelism)],
+    { encoding: 'utf8' },
+  )
+  if (out.status !== 0) throw new Error(`argon2 ceiling failed: ${out.stderr}`)
+  return (JSON.parse(out.stdout) as { rate: number }).rate
+}
+
+async function main(): Promise<void> {
+  const names = opts.scenarios.split(',').map((s) => s.trim())
+  const chosen = SCENARIOS.filter((s) => names.includes(s.name))
+  if (chosen.length === 0) throw new Error(`no known scenario in --scenarios ${opts.scenarios}`)
+  const store = opts.store === 'postgres' ? 'postgres' : 'sqlite'
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyturn-bench-'))
+  const pgSchema = store === 'postgres' ? await freshPostgresSchema(opts['postgres-url']) : undefined
+  const databaseUrl = pgSchema?.url ?? `sqlite:${join(dataDir, 'keyturn.sqlite')}`
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    KEYTURN_SIGNING_KEY: randomBytes(48).toString('base64url'),
+    KEYTURN_DATABASE_URL: databaseUrl,
+    KEYTURN_DATA_DIR: dataDir,
+    KEYTURN_LOGIN_RATE_LIMIT: '0',
+  }
+  try {
+    console.log(`seeding ${opts.users} users on ${store} ...`)
+    const seed = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'seed-users', '--count', opts.users, '--password-stdin'], {
+      cwd: ROOT,
+      env,
+      input: PASSWORD,
+      encoding: 'utf8',
+    })
+    if (seed.status !== 0) throw new Error(`seed-users failed: ${seed.stderr}`)
+
+    const baseline = await startChild([join(DIST, 'bench', 'baseline-server.js')], { PATH: process.env.PATH }, /^\d+$/)
+    const baselineUrl = `http://127.0.0.1:${baseline.line.trim()}`
+    // LOG_LEVEL=warn hides the "listening" line: pick a free port and poll it instead.
+    const port = await freePort()
+    const keyturn = spawn(process.execPath, [join(DIST, 'server.js')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: 'inherit' })
+    children.push(keyturn)
+    const keyturnUrl = `http://127.0.0.1:${port}`
+    await waitForHttp(`${keyturnUrl}/health-check-404`, keyturn)
+    const pid = keyturn.pid as number
+    const context: ScenarioContext = { url: keyturnUrl, users: Number(opts.users), password: PASSWORD, connections }
+    console.log(`B at ${baselineUrl}, Keyturn at ${keyturnUrl} (pid ${pid}); ${runs} runs of ${duration}s, ${connections} connections`)
+
+    const results: ScenarioResult[] = []
+    for (const scenario of chosen) {
+      const prepared = await scenario.prepare(context)
+      const ceilingName = scenario.ceiling === 'argon2' ? 'argon2 verify' : 'B'
+      const ceiling: number[] = []
+      const samples: Stats[] = []
+      // One short warm-up each, so the JIT has settled before anything is counted.
+      if (scenario.ceiling === 'B') await fire(baselineUrl, prepared.baselineRequests(), 2)
+      await fire(keyturnUrl, await prepared.requests(), 2)
+      resetPeakRss(pid)
+      for (let i = 0; i < runs; i++) {
+        ceiling.push(scenario.ceiling === 'argon2' ? await argon2Ceiling(duration) : (await fire(baselineUrl, prepared.baselineRequests(), duration)).rps)
+        samples.push(await fire(keyturnUrl, await prepared.requests(), duration))
+        const last = samples.at(-1)
+        process.stdout.write(
+          `  ${scenario.name} run ${i + 1}/${runs}: ${last?.rps.toFixed(0)} req/s, ${last?.non2xx} non-2xx, ${last?.errors} errors (${ceilingName} ${ceiling.at(-1)?.toFixed(0)})\n`,
+        )
+      }
+      const mid = [...samples].sort((a, b) => a.rps - b.rps)[Math.floor(samples.length / 2)] as Stats
+      const ceilingRps = median(ceiling)
+      results.push({
+        scenario: scenario.name,
+        description: scenario.description,
+        ceilingName,
+        ceilingRps,
+        ...mid,
+        non2xx: samples.reduce((n, s) => n + s.non2xx, 0),
+        errors: samples.reduce((n, s) => n + s.errors, 0),
+        ratio: mid.rps / ceilingRps,
+        target: TARGETS[store][scenario.name],
+        peakRssMb: await peakRssMb(pid),
+      })
+    }
+
+    const report: BenchReport = {
+      date: new Date().toISOString(),
+      store,
+      machine: { cpus: (await import('node:os')).cpus().length, cpuModel: (await import('node:os')).cpus()[0]?.model ?? 'unknown', memoryGb: Math.round((await import('node:os')).totalmem() / 2 ** 30) },
+      node: process.version,
+      connections,
+      pipelining,
+      durationSeconds: duration,
+      runs,
+      argon2,
+      sqliteSynchronous: store === 'sqlite' ? 'NORMAL' : null,
+      logLevel: 'warn',
+      results,
+    }
+    printTable(report)
+    const files = writeReport(report, opts.output)
+    console.log(`\nwritten: ${files.join(', ')}`)
+  } finally {
+    stop()
+    await pgSchema?.drop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench failed: ${(err as Error).message}`, (err as { cause?: unknown }).cause ?? "")
+  stop()
+  process.exit(1)
+})

@@ -1,0 +1,207 @@
+// What each scenario sends. Tokens come from real logins against the running Keyturn.
+// Refresh follows rotation chains: every answer's new refresh token goes back into a queue
+// and is presented exactly once by the next free connection (autocannon clears its
+// per-connection context between requests, so chains live in the queue, not in the
+// connection). No token is ever replayed unless a chain breaks, which shows as a non-2xx.
+import type autocannon from 'autocannon'
+
+export interface ScenarioContext {
+  url: string
+  users: number
+  password: string
+  connections: number
+}
+
+export interface Prepared {
+  // Called before every run: scenarios that consume tokens get fresh ones.
+  requests(): Promise<autocannon.Request[]>
+  baselineRequests(): autocannon.Request[]
+}
+
+export interface Scenario {
+  name: string
+  description: string
+  ceiling: 'B' | 'argon2'
+  prepare(ctx: ScenarioContext): Promise<Prepared>
+}
+
+interface Pair {
+  access: string
+  refresh: string
+}
+
+// A fresh object each time: autocannon writes Content-Length into the headers it is given.
+const jsonHeaders = (): Record<string, string> => ({ 'content-type': 'application/json' })
+
+async function loginMany(ctx: ScenarioContext, count: number): Promise<Pair[]> {
+  const pairs: Pair[] = []
+  let next = 0
+  const worker = async () => {
+    while (next < count) {
+      const i = next++
+      const res = await fetch(`${ctx.url}/api/token/`, {
+        method: 'POST',
+        headers: jsonHeaders(),
+        body: JSON.stringify({ username: `load${(i % ctx.users) + 1}`, password: ctx.password, device_name: 'bench' }),
+      })
+      if (res.status !== 200) throw new Error(`bench login failed: ${res.status}`)
+      pairs.push((await res.json()) as Pair)
+    }
+  }
+  await Promise.all(Array.from({ length: 8 }, worker))
+  return pairs
+}
+
+// The baseline's request: the verify body shape, with the same token strings.
+function verifyRequests(tokens: string[]): autocannon.Request[] {
+  let i = 0
+  return [
+    {
+      method: 'POST',
+      path: '/api/token/verify/',
+      headers: jsonHeaders(),
+      setupRequest: (req) => ({ ...req, body: JSON.stringify({ token: tokens[i++ % tokens.length] }) }),
+    },
+  ]
+}
+
+// Refresh tokens ready to be presented, and the newest access tokens.
+class Chains {
+  private readonly refresh: string[]
+  private readonly access: string[]
+  private next = 0
+
+  constructor(pairs: Pair[]) {
+    this.refresh = pairs.map((p) => p.refresh)
+    this.access = pairs.map((p) => p.access)
+  }
+
+  takeRefresh(): string {
+    return this.refresh.pop() ?? 'chain-broken'
+  }
+
+  anyAccess(): string {
+    return this.access[this.next++ % this.access.length] ?? 'none'
+  }
+
+  // onResponse: a new pair (login) or a new refresh token (rotation) continues a chain.
+  readonly onResponse = (status: number, body: string): void => {
+    if (status !== 200) return
+    const answer = JSON.parse(body) as Partial<Pair>
+    if (answer.refresh) this.refresh.push(answer.refresh)
+    if (answer.access) this.access[this.next++ % this.access.length] = answer.access
+  }
+}
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'verify',
+    description: 'POST /api/token/verify/ over a pool of distinct access tokens',
+    ceiling: 'B',
+    async prepare(ctx) {
+      const tokens = (await loginMany(ctx, 500)).map((p) => p.access)
+      return { requests: async () => verifyRequests(tokens), baselineRequests: () => verifyRequests(tokens) }
+    },
+  },
+  {
+    name: 'me',
+    description: 'GET /api/user/ with Bearer, distinct tokens',
+    ceiling: 'B',
+    async prepare(ctx) {
+      const tokens = (await loginMany(ctx, 500)).map((p) => p.access)
+      return {
+        baselineRequests: () => verifyRequests(tokens),
+        requests: async () => {
+          let i = 0
+          return [
+            {
+              method: 'GET',
+              path: '/api/user/',
+              setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${tokens[i++ % tokens.length]}` } }),
+            },
+          ]
+        },
+      }
+    },
+  },
+  {
+    name: 'refresh',
+    description: 'POST /api/token/refresh/, each connection following its own rotation chain',
+    ceiling: 'B',
+    async prepare(ctx) {
+      const tokens = (await loginMany(ctx, 200)).map((p) => p.access)
+      return {
+        baselineRequests: () => verifyRequests(tokens),
+        requests: async () => {
+          const chains = new Chains(await loginMany(ctx, ctx.connections))
+          return [
+            {
+              method: 'POST',
+              path: '/api/token/refresh/',
+              headers: jsonHeaders(),
+              setupRequest: (req) => ({ ...req, body: JSON.stringify({ refresh: chains.takeRefresh() }) }),
+              onResponse: chains.onResponse,
+            },
+          ]
+        },
+      }
+    },
+  },
+  {
+    name: 'login',
+    description: 'POST /api/token/ with real credentials (argon2id m=19456 KiB, t=2, p=1)',
+    ceiling: 'argon2',
+    async prepare(ctx) {
+      const requests = (): autocannon.Request[] => {
+        let i = 0
+        return [
+          {
+            method: 'POST',
+            path: '/api/token/',
+            headers: jsonHeaders(),
+            setupRequest: (req) => ({
+              ...req,
+              body: JSON.stringify({ username: `load${(i++ % ctx.users) + 1}`, password: ctx.password }),
+            }),
+          },
+        ]
+      }
+      return { requests: async () => requests(), baselineRequests: requests }
+    },
+  },
+  {
+    name: 'mixed',
+    description: 'per connection, of every 20 requests: 16 GET /api/user/, 3 refreshes (own chain), 1 login',
+    ceiling: 'B',
+    async prepare(ctx) {
+      const tokens = (await loginMany(ctx, 200)).map((p) => p.access)
+      return {
+        baselineRequests: () => verifyRequests(tokens),
+        requests: async () => {
+          const chains = new Chains(await loginMany(ctx, ctx.connections))
+          let user = 0
+          let n = 0
+          return [
+            {
+              method: 'GET',
+              path: '/api/user/',
+              setupRequest: (req) => {
+                const k = n++ % 20
+                if (k === 0) {
+                  const body = JSON.stringify({ username: `load${(user++ % ctx.users) + 1}`, password: ctx.password })
+                  return { ...req, method: 'POST', path: '/api/token/', headers: jsonHeaders(), body }
+                }
+                if (k <= 3) {
+                  const body = JSON.stringify({ refresh: chains.takeRefresh() })
+                  return { ...req, method: 'POST', path: '/api/token/refresh/', headers: jsonHeaders(), body }
+                }
+                return { ...req, method: 'GET', path: '/api/user/', headers: { authorization: `Bearer ${chains.anyAccess()}` }, body: undefined }
+              },
+              onResponse: chains.onResponse,
+            },
+          ]
+        },
+      }
+    },
+  },
+]
