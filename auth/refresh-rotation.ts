@@ -56,7 +56,7 @@ export async function refreshTokens(app: FastifyInstance, raw: string, now = Dat
       return { kind: 'ok', result: { access: access.token } }
     }
     const successor = tokens.issue('refresh', subject, now, session.expires_at)
-    if (blacklistAfterRotation && !(await claimForRotation(trx, claims.jti, successor.jti, true, now))) {
+    if (blacklistAfterRotation && !(await claimForRotation(trx, claims.jti, successor.jti, now))) {
       // Lost the race to a concurrent refresh of the same token: that is a reuse too.
       await revokeSession(trx, session.id, 'refresh_token_reuse', now)
       return { kind: 'reuse', sessionId: session.id }

@@ -106,6 +106,9 @@ export default fp(
           ...(config.KEYTURN_AUDIENCE ? ['aud'] : []),
         ],
         clockTolerance: leewayMs,
+        // Remembers tokens whose signature and claims already checked out, until their exp.
+        // Safe: revocation is checked on every use, after decoding, never cached here.
+        cache: 10_000,
         ...(config.KEYTURN_ISSUER ? { allowedIss: config.KEYTURN_ISSUER } : {}),
         ...(config.KEYTURN_AUDIENCE ? { allowedAud: config.KEYTURN_AUDIENCE } : {}),
       },

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, type KyselyConfig } from 'kysely'
+import { Kysely, PostgresDialect, SqliteDialect, type KyselyConfig, type SqliteDatabase } from 'kysely'
 import pg from 'pg'
 import type { Database } from './database.js'
 
@@ -38,6 +38,27 @@ export function sqlitePath(url: string): string {
   return url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
 }
 
+// better-sqlite3 compiles a statement on every prepare(); Kysely calls prepare() for every
+// query. Keeping compiled statements by SQL text makes each query after the first a bind
+// and a step. The app's SQL texts are few (parameters are bound, never inlined).
+const STATEMENT_CACHE_LIMIT = 1000
+
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>()
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql)
+      if (!statement) {
+        statement = database.prepare(sql)
+        if (statements.size >= STATEMENT_CACHE_LIMIT) statements.clear()
+        statements.set(sql, statement)
+      }
+      return statement
+    },
+  }
+}
+
 function openSqlite(url: string, opts: StoreOptions): Store {
   const path = sqlitePath(url)
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
@@ -48,7 +69,7 @@ function openSqlite(url: string, opts: StoreOptions): Store {
   database.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`)
   database.pragma('busy_timeout = 5000')
   database.pragma('foreign_keys = ON')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), log: opts.log })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), log: opts.log })
   return { db, kind: 'sqlite', close: () => db.destroy() }
 }
 

@@ -1,16 +1,23 @@
 import type { Executor, NewSession, Session } from './database.js'
+import { compiledQuery } from './compiled.js'
 import { recordRevocation } from './revocations.js'
 
 export async function insertSession(db: Executor, session: NewSession): Promise<Session> {
   return db.insertInto('sessions').values(session).returningAll().executeTakeFirstOrThrow()
 }
 
+const sessionById = compiledQuery((db, id: number) => db.selectFrom('sessions').selectAll().where('id', '=', id), 1)
+const touch = compiledQuery(
+  (db, id: number, now: number) => db.updateTable('sessions').set({ last_activity: now }).where('id', '=', id),
+  2,
+)
+
 export async function findSession(db: Executor, id: number): Promise<Session | undefined> {
-  return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst()
+  return (await sessionById(db, id)).rows[0]
 }
 
 export async function touchSession(db: Executor, id: number, now: number): Promise<void> {
-  await db.updateTable('sessions').set({ last_activity: now }).where('id', '=', id).execute()
+  await touch(db, id, now)
 }
 
 // Marks the session revoked and logs it for every instance; true when this call did it.

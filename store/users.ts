@@ -1,4 +1,5 @@
 import type { TenantScope } from '../auth/pagination.js'
+import { compiledQuery } from './compiled.js'
 import type { Executor, NewUser, User } from './database.js'
 
 export type UserWithClient = User & { client_name: string | null }
@@ -15,14 +16,20 @@ export async function findUserByLogin(db: Executor, login: string): Promise<User
     .executeTakeFirst()
 }
 
+const userById = compiledQuery(
+  (db, id: number) =>
+    db
+      .selectFrom('users')
+      .leftJoin('clients', 'clients.id', 'users.client_id')
+      .selectAll('users')
+      .select('clients.name as client_name')
+      .where('users.id', '=', id),
+  1,
+)
+
+// On every authenticated profile read and every refresh: compiled once.
 export async function findUserById(db: Executor, id: number): Promise<UserWithClient | undefined> {
-  return db
-    .selectFrom('users')
-    .leftJoin('clients', 'clients.id', 'users.client_id')
-    .selectAll('users')
-    .select('clients.name as client_name')
-    .where('users.id', '=', id)
-    .executeTakeFirst()
+  return (await userById(db, id)).rows[0]
 }
 
 export async function findUserByUsername(db: Executor, username: string): Promise<User | undefined> {

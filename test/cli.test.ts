@@ -283,6 +283,34 @@ for (const store of stores()) {
       t.notOk(revocationIds.includes(oldRevocation.id), 'old revocation deleted')
       t.ok(revocationIds.includes(recentRevocation.id), 'recent revocation kept')
     })
+
+    await t.test('seed-users creates N users that log in, and refuses to run twice on one prefix', async (t) => {
+      const r = await keyturn(['seed-users', '--count', '25', '--prefix', 'seed', '--password-stdin'], 'load pw\n')
+      t.equal(r.code, 0, r.stderr)
+      t.match(r.stdout, /created 25 users \(seed1 \.\. seed25\)/)
+      const rows = await db.selectFrom('users').select(['username', 'password_hash']).where('username', 'like', 'seed%').execute()
+      t.equal(rows.length, 25)
+      t.equal(new Set(rows.map((u) => u.password_hash)).size, 25, 'each user has its own salt')
+      if (!app) throw new Error('no app')
+      t.equal((await post(app, '/api/token/', { username: 'seed25', password: 'load pw' })).statusCode, 200)
+      const again = await keyturn(['seed-users', '--count', '3', '--prefix', 'seed', '--password-stdin'], 'x\n')
+      refused(t, again, /already exists; choose another --prefix/, 'seed-users on a used prefix')
+      refused(t, await keyturn(['seed-users', '--count', 'many', '--password-stdin'], 'x\n'), /--count N/, 'a bad count')
+    })
+
+    await t.test('updateuser --inactive ends every session; --active restores login', async (t) => {
+      if (!app) throw new Error('no app')
+      const pair = (await post(app, '/api/token/', { username: 'seed1', password: 'load pw' })).json<{ refresh: string }>()
+      const r = await keyturn(['updateuser', '--username', 'seed1', '--inactive'])
+      t.equal(r.code, 0, r.stderr)
+      t.match(r.stdout, /updated "seed1" \(inactive\); ended 1 session\(s\)/)
+      t.equal((await post(app, '/api/token/refresh/', { refresh: pair.refresh })).statusCode, 401)
+      t.equal((await post(app, '/api/token/', { username: 'seed1', password: 'load pw' })).statusCode, 401)
+      t.equal((await keyturn(['updateuser', '--username', 'seed1', '--active'])).code, 0)
+      t.equal((await post(app, '/api/token/', { username: 'seed1', password: 'load pw' })).statusCode, 200)
+      refused(t, await keyturn(['updateuser', '--username', 'seed1', '--active', '--inactive']), /contradict/, 'contradictory flags')
+      refused(t, await keyturn(['updateuser', '--username', 'nobody', '--active']), /no user named "nobody"/, 'unknown user')
+    })
   })
 }
 
