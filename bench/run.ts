@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -46,6 +46,7 @@ const connections = Number(opts.connections)
 const pipelining = Number(opts.pipelining)
 const runs = Number(opts.runs)
 const argon2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 }
+const threadPoolSize = Math.max(2, availableParallelism())
 const children: ChildProcess[] = []
 
 function stop(): void {
@@ -150,7 +151,8 @@ async function argon2Ceiling(seconds: number): Promise<number> {
   const out = spawnSync(
     process.execPath,
     [join(DIST, 'bench', 'argon2-ceiling.js'), String(connections), String(seconds), String(argon2.memoryCost), String(argon2.timeCost), String(argon2.parallelism)],
-    { encoding: 'utf8' },
+    // The same thread pool as Keyturn's (see thread-pool.ts), so the ceiling is like for like.
+    { encoding: 'utf8', env: { ...process.env, UV_THREADPOOL_SIZE: String(threadPoolSize) } },
   )
   if (out.status !== 0) throw new Error(`argon2 ceiling failed: ${out.stderr}`)
   return (JSON.parse(out.stdout) as { rate: number }).rate

@@ -126,7 +126,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'refresh',
-    description: 'POST /api/token/refresh/, each connection following its own rotation chain',
+    description: 'POST /api/token/refresh/ following rotation chains: each answer\'s refresh token is presented once, next',
     ceiling: 'B',
     async prepare(ctx) {
       const tokens = (await loginMany(ctx, 200)).map((p) => p.access)
@@ -171,7 +171,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'mixed',
-    description: 'per connection, of every 20 requests: 16 GET /api/user/, 3 refreshes (own chain), 1 login',
+    description: 'of every 20 requests: 16 GET /api/user/, 3 refreshes (rotation chains), 1 login',
     ceiling: 'B',
     async prepare(ctx) {
       const tokens = (await loginMany(ctx, 200)).map((p) => p.access)
