@@ -11,6 +11,7 @@ import contentParsers from './plugins/content-parsers.js'
 import db from './plugins/db.js'
 import errors from './plugins/errors.js'
 import firstRunHint from './plugins/first-run-hint.js'
+import httpHeaders from './plugins/http-headers.js'
 import openapi from './plugins/openapi.js'
 import passwords from './plugins/passwords.js'
 import rateLimit from './plugins/rate-limit.js'
@@ -33,6 +34,7 @@ export const app = fp<AppOptions>(async (fastify, opts) => {
   // errors mirrors every route for 405s, so it comes before anything that adds routes.
   await fastify.register(errors)
   await fastify.register(validation)
+  await fastify.register(httpHeaders)
   await fastify.register(contentParsers)
   await fastify.register(rateLimit)
   await fastify.register(db)

@@ -57,6 +57,10 @@ export const EnvSchema = Type.Object({
     description: 'login attempts per client IP per window (0: no limit, e.g. for load tests)',
   }),
   KEYTURN_RATE_LIMIT_WINDOW: Duration('1m', 'the rate-limit window'),
+  KEYTURN_CORS_ORIGINS: Type.String({
+    default: '',
+    description: "browser origins allowed to call the API: empty (CORS off), '*', or a comma list of origins",
+  }),
   KEYTURN_BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
   KEYTURN_TRUST_PROXY: Type.String({
     default: 'false',

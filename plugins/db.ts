@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<Database>
     storeKind: StoreKind
+    // The Postgres schema named in the database URL, if any.
+    storeSchema: string | undefined
   }
 }
 
@@ -31,6 +33,7 @@ export default fp(
     }
     fastify.decorate('db', store.db)
     fastify.decorate('storeKind', store.kind)
+    fastify.decorate('storeSchema', store.schema)
     fastify.addHook('onClose', async () => store.close())
   },
   { name: 'db', dependencies: ['config'] },

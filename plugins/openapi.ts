@@ -44,6 +44,7 @@ export default fp(
           { name: 'sessions', description: "The caller's sessions (devices)" },
           { name: 'users', description: 'Users of the caller\'s client (staff)' },
           { name: 'admin', description: 'Session administration (staff)' },
+          { name: 'health', description: 'Liveness and readiness probes' },
           { name: 'profile', description: 'The authenticated user' },
           { name: 'diagnostics', description: 'Check authentication' },
         ],
