@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify'
 import { blacklistRefreshToken, findRefreshToken } from '../store/refresh-tokens.js'
 import { revokeSession } from '../store/sessions.js'
-import { tokenNotValid, TokenError } from './errors.js'
+import { decodeForTokenEndpoint } from './decode.js'
+import { tokenNotValid } from './errors.js'
 
 export interface BlacklistOptions {
   // On Bearer routes: a refresh token of another user is refused and nothing is revoked.
@@ -18,13 +19,7 @@ export async function blacklistToken(
   options: BlacklistOptions = {},
 ): Promise<{ sessionId: number }> {
   const { db, tokens, revocations } = app
-  let claims
-  try {
-    claims = tokens.decode(raw, 'refresh')
-  } catch (err) {
-    if (err instanceof TokenError) throw tokenNotValid(err.problem)
-    throw err
-  }
+  const claims = decodeForTokenEndpoint(tokens, raw, 'refresh')
   if (options.ownerId !== undefined && claims.user_id !== options.ownerId) throw tokenNotValid('invalid')
   const now = Date.now()
 

@@ -8,7 +8,8 @@ import type { RefreshToken, Session, Transaction } from '../store/database.js'
 import { claimForRotation, claimGraceRetry, findRefreshToken, insertRefreshToken } from '../store/refresh-tokens.js'
 import { findSession, revokeSession, touchSession } from '../store/sessions.js'
 import { findUserById, isAccountExpired } from '../store/users.js'
-import { errors, tokenNotValid, TokenError } from './errors.js'
+import { decodeForTokenEndpoint } from './decode.js'
+import { errors, tokenNotValid } from './errors.js'
 import { isSessionActive, sessionPolicy } from './session-policy.js'
 
 export interface RefreshResult {
@@ -20,13 +21,7 @@ type Outcome = { kind: 'ok'; result: RefreshResult } | { kind: 'reuse'; sessionI
 
 export async function refreshTokens(app: FastifyInstance, raw: string, now = Date.now()): Promise<RefreshResult> {
   const { db, tokens, config, revocations } = app
-  let claims: TokenClaims
-  try {
-    claims = tokens.decode(raw, 'refresh')
-  } catch (err) {
-    if (err instanceof TokenError) throw tokenNotValid(err.problem)
-    throw err
-  }
+  const claims = decodeForTokenEndpoint(tokens, raw, 'refresh')
   if (revocations.state.isSessionRevoked(claims.sid)) throw tokenNotValid('blacklisted')
   const policy = sessionPolicy(config)
   const blacklistAfterRotation = config.KEYTURN_ROTATE_REFRESH_TOKENS && config.KEYTURN_BLACKLIST_AFTER_ROTATION

@@ -3,17 +3,12 @@
 import type { FastifyInstance } from 'fastify'
 import { findRefreshToken } from '../store/refresh-tokens.js'
 import { findSession } from '../store/sessions.js'
-import { tokenNotValid, TokenError } from './errors.js'
+import { decodeForTokenEndpoint } from './decode.js'
+import { tokenNotValid } from './errors.js'
 
 export async function verifyToken(app: FastifyInstance, raw: string): Promise<void> {
   const { tokens, revocations, db } = app
-  let claims
-  try {
-    claims = tokens.decode(raw)
-  } catch (err) {
-    if (err instanceof TokenError) throw tokenNotValid(err.problem)
-    throw err
-  }
+  const claims = decodeForTokenEndpoint(tokens, raw)
   if (claims.token_type === 'access') {
     revocations.assertFresh(Date.now())
     if (revocations.state.isSessionRevoked(claims.sid)) throw tokenNotValid('blacklisted')
