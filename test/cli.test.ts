@@ -269,8 +269,21 @@ for (const store of stores()) {
       const oldRevocation = await db.insertInto('revocations').values({ kind: 'session', subject_id: session.id, created_at: now - 2 * 86_400_000 }).returning('id').executeTakeFirstOrThrow()
       const recentRevocation = await db.insertInto('revocations').values({ kind: 'session', subject_id: session.id, created_at: now - 60_000 }).returning('id').executeTakeFirstOrThrow()
 
+      // A session past its absolute end goes with its tokens; a live one stays.
+      const endedSession = await db
+        .insertInto('sessions')
+        .values({ user_id: bob.id, created_at: now - 40 * 86_400_000, last_activity: now - 9 * 86_400_000, expires_at: now - 1000 })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      const endedToken = { ...row(now + 3_600_000), session_id: endedSession.id }
+      await db.insertInto('refresh_tokens').values(endedToken).execute()
+
       const r = await keyturn(['flushexpiredtokens'])
       t.equal(r.code, 0, r.stderr)
+      t.match(r.stdout, /^deleted 1 expired session\(s\)/m)
+      t.notOk(await db.selectFrom('sessions').select('id').where('id', '=', endedSession.id).executeTakeFirst(), 'the ended session is gone')
+      t.ok(await db.selectFrom('sessions').select('id').where('id', '=', session.id).executeTakeFirst(), 'the live session stays')
+      t.notOk(await db.selectFrom('refresh_tokens').select('jti').where('jti', '=', endedToken.jti).executeTakeFirst(), 'with its tokens')
       t.match(r.stdout, /^deleted .*\b3 expired refresh token\(s\)/m)
       t.match(r.stdout, /\b1 old revocation entry\b/)
 
