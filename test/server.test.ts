@@ -153,3 +153,33 @@ t.test('refuses to start with a clear message', async (t) => {
   const production = runs[0]
   if (production) t.throws(() => statSync(join(production.dir, 'signing.key')), 'production does not make a key')
 })
+
+// Security catalogue 15: a logout is committed before its answer, so killing the process
+// right after the 200 loses nothing. Run on SQLite with synchronous=NORMAL, the default.
+t.test('a logout survives kill -9 right after its answer', async (t) => {
+  const procs = new ChildTracker(t)
+  const dir = tempDir(t)
+  const env = serverEnv(dir, await freePort(), { KEYTURN_SIGNING_KEY: 'kill-9-test-key-0123456789abcdef0123456789' })
+  const base = `http://127.0.0.1:${env.PORT}`
+  const json = { 'content-type': 'application/json' }
+  const created = await procs.run('cli.ts', ['createuser', '--username', 'kim', '--password-stdin'], env, `${PASSWORD}\n`)
+  t.equal(created.code, 0, created.stderr)
+
+  const first = procs.start('server.ts', [], env)
+  await first.waitFor(/Server listening at/, START_MS)
+  const login = await fetch(`${base}/api/token/`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'kim', password: PASSWORD }) })
+  const pair = (await login.json()) as { access: string; refresh: string }
+  const logout = await fetch(`${base}/api/logout/`, { method: 'POST', headers: json, body: JSON.stringify({ refresh: pair.refresh }) })
+  first.child.kill('SIGKILL')
+  t.equal(logout.status, 200)
+  const killed = await within(first.exited, 5_000, 'exit after SIGKILL')
+  t.equal(killed.signal, 'SIGKILL')
+
+  const second = procs.start('server.ts', [], env)
+  await second.waitFor(/Server listening at/, START_MS)
+  const refresh = await fetch(`${base}/api/token/refresh/`, { method: 'POST', headers: json, body: JSON.stringify({ refresh: pair.refresh }) })
+  t.equal(refresh.status, 401, 'the refresh token is still refused')
+  const me = await fetch(`${base}/api/user/`, { headers: { authorization: `Bearer ${pair.access}` } })
+  t.equal(me.status, 401, 'and so is the access token of that session')
+  await stop(second, 5_000)
+})
