@@ -85,9 +85,11 @@ function openPostgres(url: string, opts: StoreOptions): Store {
     connectionTimeoutMillis: 3000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   })
-  // An idle client losing its connection must not crash the process; the next query
-  // reports the outage instead.
+  // A client losing its connection (idle in the pool, or checked out between queries) must
+  // not crash the process with an unhandled 'error' event: the next query on it reports
+  // the outage instead, and the pool replaces it.
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: opts.log })
   return { db, kind: 'postgres', ...(schema ? { schema } : {}), close: () => db.destroy() }
 }
