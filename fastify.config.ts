@@ -56,6 +56,13 @@ export const EnvSchema = Type.Object({
     default: 20,
     description: 'login attempts per client IP per window (0: no limit, e.g. for load tests)',
   }),
+  KEYTURN_LOGIN_FREE_FAILURES: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 5,
+    description: 'failed logins in a row for one account before each further attempt must wait (1 s, 2 s, 4 s, ...)',
+  }),
+  KEYTURN_LOGIN_MAX_BACKOFF: Duration('15m', 'the longest wait the per-account backoff imposes'),
   KEYTURN_RATE_LIMIT_WINDOW: Duration('1m', 'the rate-limit window'),
   KEYTURN_CORS_ORIGINS: Type.String({
     default: '',

@@ -64,6 +64,10 @@ export const errors = {
   noActiveAccountForToken: () => unauthorized({ detail: 'No active account found for the given token.' }),
   permissionDenied: () => new ApiError(403, { detail: 'You do not have permission to perform this action.' }),
   notFound: () => new ApiError(404, { detail: 'Not found.' }),
+  throttled: (waitMs: number) => {
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000))
+    return new ApiError(429, { detail: `Request was throttled. Expected available in ${seconds} seconds.` }, { 'retry-after': String(seconds) })
+  },
   storeUnavailable: () =>
     new ApiError(503, { detail: 'Service temporarily unavailable, try again later.', code: 'service_unavailable' }),
 }

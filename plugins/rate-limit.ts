@@ -1,10 +1,12 @@
-// Per-IP request limits with @fastify/rate-limit, applied only where a route opts in through
+// Per-IP request limits with @fastify/rate-limit, and the per-account login backoff.
+// Per-IP limits come from @fastify/rate-limit, applied only where a route opts in through
 // `config: { rateLimit: fastify.rateLimits.login }`. The client IP is request.ip, which
 // honours X-Forwarded-For only when KEYTURN_TRUST_PROXY says a proxy is trusted.
 import rateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
 import { parseDuration } from '../auth/durations.js'
 import { ApiError } from '../auth/errors.js'
+import { LoginThrottle } from '../auth/login-throttle.js'
 
 export interface RouteRateLimit {
   max: number
@@ -15,6 +17,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     // false when the limit is switched off (0)
     rateLimits: { login: RouteRateLimit | false }
+    loginThrottle: LoginThrottle
   }
 }
 
@@ -30,6 +33,10 @@ export default fp(
         }),
     })
     const window = parseDuration(config.KEYTURN_RATE_LIMIT_WINDOW)
+    fastify.decorate(
+      'loginThrottle',
+      new LoginThrottle(config.KEYTURN_LOGIN_FREE_FAILURES, parseDuration(config.KEYTURN_LOGIN_MAX_BACKOFF)),
+    )
     fastify.decorate('rateLimits', {
       login: config.KEYTURN_LOGIN_RATE_LIMIT > 0 ? { max: config.KEYTURN_LOGIN_RATE_LIMIT, timeWindow: window } : false,
     })

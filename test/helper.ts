@@ -69,6 +69,7 @@ export const TEST_ENV: Record<string, string> = {
   KEYTURN_REVOCATION_POLL_MS: '100',
   // Tests log in many times from one address; rate-limit tests set their own limit.
   KEYTURN_LOGIN_RATE_LIMIT: '0',
+  KEYTURN_LOGIN_FREE_FAILURES: '1000',
 }
 
 // `url` builds a second instance on the store of another app (app.config.KEYTURN_DATABASE_URL),

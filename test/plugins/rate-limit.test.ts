@@ -32,3 +32,27 @@ t.test('0 switches the limit off', async (t) => {
   const app = await build(t, { env: { KEYTURN_LOGIN_RATE_LIMIT: '0' } })
   for (let i = 0; i < 30; i++) t.equal((await attempt(app)).statusCode, 401)
 })
+
+// Security catalogue 21: failures on one account from many addresses slow that account
+// down, well before 100 failures, and the wait always ends.
+t.test('per-account backoff across addresses', async (t) => {
+  const app = await build(t, { env: { KEYTURN_LOGIN_FREE_FAILURES: '3', KEYTURN_LOGIN_MAX_BACKOFF: '2s', KEYTURN_TRUST_PROXY: 'true' } })
+  await createUser(app, { username: 'gina', password: 'right' })
+  const attemptFrom = (ip: string, password: string, username = 'gina') =>
+    post(app, '/api/token/', { username, password }, { 'x-forwarded-for': ip })
+  for (let i = 0; i < 3; i++) t.equal((await attemptFrom(`198.51.100.${i}`, 'wrong')).statusCode, 401)
+  t.equal((await attemptFrom('198.51.100.10', 'wrong')).statusCode, 401, 'the 4th failure is still answered, and starts the backoff')
+  const throttled = await attemptFrom('198.51.100.11', 'right')
+  t.equal(throttled.statusCode, 429, 'even the right password waits: the account is slowed, whoever asks')
+  t.match(throttled.json(), { detail: /^Request was throttled\. Expected available in 1 seconds\.$/ })
+  t.equal(throttled.headers['retry-after'], '1')
+  t.equal((await attemptFrom('198.51.100.12', 'wrong', 'GINA')).statusCode, 429, 'the same account in other case')
+  t.equal((await attemptFrom('198.51.100.13', 'wrong', 'someone-else')).statusCode, 401, 'other accounts are not slowed')
+  // Unknown accounts are slowed alike, so the throttle does not reveal which exist.
+  for (let i = 0; i < 4; i++) await attemptFrom('198.51.100.20', 'x', 'ghost')
+  t.equal((await attemptFrom('198.51.100.21', 'x', 'ghost')).statusCode, 429)
+
+  await new Promise((r) => setTimeout(r, 1100))
+  t.equal((await attemptFrom('198.51.100.14', 'right')).statusCode, 200, 'the wait ends, and the real user gets in')
+  t.equal((await attemptFrom('198.51.100.15', 'wrong')).statusCode, 401, 'a success cleared the count')
+})
