@@ -93,6 +93,19 @@ class Chains {
   }
 }
 
+// Scenarios that consume refresh tokens: fresh chains (one login per connection) before
+// every run, and the verify request against B.
+async function withFreshChains(ctx: ScenarioContext, build: (chains: Chains) => autocannon.Request): Promise<Prepared> {
+  const tokens = (await loginMany(ctx, 200)).map((p) => p.access)
+  return {
+    baselineRequests: () => verifyRequests(tokens),
+    requests: async () => {
+      const chains = new Chains(await loginMany(ctx, ctx.connections))
+      return [{ ...build(chains), onResponse: chains.onResponse }]
+    },
+  }
+}
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'verify',
@@ -128,24 +141,13 @@ export const SCENARIOS: Scenario[] = [
     name: 'refresh',
     description: 'POST /api/token/refresh/ following rotation chains: each answer\'s refresh token is presented once, next',
     ceiling: 'B',
-    async prepare(ctx) {
-      const tokens = (await loginMany(ctx, 200)).map((p) => p.access)
-      return {
-        baselineRequests: () => verifyRequests(tokens),
-        requests: async () => {
-          const chains = new Chains(await loginMany(ctx, ctx.connections))
-          return [
-            {
-              method: 'POST',
-              path: '/api/token/refresh/',
-              headers: jsonHeaders(),
-              setupRequest: (req) => ({ ...req, body: JSON.stringify({ refresh: chains.takeRefresh() }) }),
-              onResponse: chains.onResponse,
-            },
-          ]
-        },
-      }
-    },
+    prepare: (ctx) =>
+      withFreshChains(ctx, (chains) => ({
+        method: 'POST',
+        path: '/api/token/refresh/',
+        headers: jsonHeaders(),
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ refresh: chains.takeRefresh() }) }),
+      })),
   },
   {
     name: 'login',
@@ -173,35 +175,25 @@ export const SCENARIOS: Scenario[] = [
     name: 'mixed',
     description: 'of every 20 requests: 16 GET /api/user/, 3 refreshes (rotation chains), 1 login',
     ceiling: 'B',
-    async prepare(ctx) {
-      const tokens = (await loginMany(ctx, 200)).map((p) => p.access)
-      return {
-        baselineRequests: () => verifyRequests(tokens),
-        requests: async () => {
-          const chains = new Chains(await loginMany(ctx, ctx.connections))
-          let user = 0
-          let n = 0
-          return [
-            {
-              method: 'GET',
-              path: '/api/user/',
-              setupRequest: (req) => {
-                const k = n++ % 20
-                if (k === 0) {
-                  const body = JSON.stringify({ username: `load${(user++ % ctx.users) + 1}`, password: ctx.password })
-                  return { ...req, method: 'POST', path: '/api/token/', headers: jsonHeaders(), body }
-                }
-                if (k <= 3) {
-                  const body = JSON.stringify({ refresh: chains.takeRefresh() })
-                  return { ...req, method: 'POST', path: '/api/token/refresh/', headers: jsonHeaders(), body }
-                }
-                return { ...req, method: 'GET', path: '/api/user/', headers: { authorization: `Bearer ${chains.anyAccess()}` }, body: undefined }
-              },
-              onResponse: chains.onResponse,
-            },
-          ]
+    prepare: (ctx) => {
+      let user = 0
+      let n = 0
+      return withFreshChains(ctx, (chains) => ({
+        method: 'GET',
+        path: '/api/user/',
+        setupRequest: (req) => {
+          const k = n++ % 20
+          if (k === 0) {
+            const body = JSON.stringify({ username: `load${(user++ % ctx.users) + 1}`, password: ctx.password })
+            return { ...req, method: 'POST', path: '/api/token/', headers: jsonHeaders(), body }
+          }
+          if (k <= 3) {
+            const body = JSON.stringify({ refresh: chains.takeRefresh() })
+            return { ...req, method: 'POST', path: '/api/token/refresh/', headers: jsonHeaders(), body }
+          }
+          return { ...req, method: 'GET', path: '/api/user/', headers: { authorization: `Bearer ${chains.anyAccess()}` }, body: undefined }
         },
-      }
+      }))
     },
   },
 ]
