@@ -63,6 +63,10 @@ export const EnvSchema = Type.Object({
     description: 'failed logins in a row for one account before each further attempt must wait (1 s, 2 s, 4 s, ...)',
   }),
   KEYTURN_LOGIN_MAX_BACKOFF: Duration('15m', 'the longest wait the per-account backoff imposes'),
+  KEYTURN_REDIS_URL: Type.Optional(
+    Type.String({ pattern: '^rediss?://.+', description: 'share rate limits and login backoff across instances' }),
+  ),
+  KEYTURN_REDIS_PREFIX: Type.String({ default: 'keyturn:', maxLength: 100 }),
   KEYTURN_RATE_LIMIT_WINDOW: Duration('1m', 'the rate-limit window'),
   KEYTURN_CORS_ORIGINS: Type.String({
     default: '',

@@ -12,7 +12,15 @@ interface Entry {
 
 const MAX_ENTRIES = 100_000
 
-export class LoginThrottle {
+export interface Throttle {
+  // Milliseconds until this account may try again (0: now).
+  waitMs(login: string, now: number): Promise<number>
+  failed(login: string, now: number): Promise<void>
+  succeeded(login: string): Promise<void>
+}
+
+// In this instance's memory: the default, and the fallback while Redis is away.
+export class LoginThrottle implements Throttle {
   private readonly entries = new Map<string, Entry>()
 
   constructor(
@@ -24,13 +32,12 @@ export class LoginThrottle {
     return login.trim().toLowerCase()
   }
 
-  // Milliseconds until this account may try again (0: now).
-  waitMs(login: string, now: number): number {
+  async waitMs(login: string, now: number): Promise<number> {
     const entry = this.entries.get(LoginThrottle.key(login))
     return entry ? Math.max(0, entry.blockedUntil - now) : 0
   }
 
-  failed(login: string, now: number): void {
+  async failed(login: string, now: number): Promise<void> {
     const key = LoginThrottle.key(login)
     const entry = this.entries.get(key) ?? { failures: 0, blockedUntil: 0, lastFailure: 0 }
     // A long quiet spell forgives old failures.
@@ -43,7 +50,7 @@ export class LoginThrottle {
     this.entries.set(key, entry)
   }
 
-  succeeded(login: string): void {
+  async succeeded(login: string): Promise<void> {
     this.entries.delete(LoginThrottle.key(login))
   }
 

@@ -25,16 +25,16 @@ export interface LoginInput {
 export async function login(app: FastifyInstance, input: LoginInput): Promise<LoginResponse> {
   const { db, passwords, tokens, config, loginThrottle } = app
   // A throttled account is refused before any hashing: guessing costs the guesser, not us.
-  const wait = loginThrottle.waitMs(input.login, Date.now())
+  const wait = await loginThrottle.waitMs(input.login, Date.now())
   if (wait > 0) throw errors.throttled(wait)
   const user = await findUserByLogin(db, input.login.trim())
   const passwordOk = await passwords.verify(user?.password_hash, input.password)
   const now = Date.now()
   if (!user || !passwordOk || user.is_active !== 1 || isAccountExpired(user, now)) {
-    loginThrottle.failed(input.login, now)
+    await loginThrottle.failed(input.login, now)
     throw errors.noActiveAccount()
   }
-  loginThrottle.succeeded(input.login)
+  await loginThrottle.succeeded(input.login)
 
   const rehash = passwords.needsRehash(user.password_hash) ? await passwords.hash(input.password) : undefined
   const sessionEnd = now + sessionPolicy(config).lifetimeMs

@@ -1,12 +1,15 @@
-// Per-IP request limits with @fastify/rate-limit, and the per-account login backoff.
-// Per-IP limits come from @fastify/rate-limit, applied only where a route opts in through
-// `config: { rateLimit: fastify.rateLimits.login }`. The client IP is request.ip, which
-// honours X-Forwarded-For only when KEYTURN_TRUST_PROXY says a proxy is trusted.
+// Per-IP request limits (@fastify/rate-limit), applied only where a route opts in through
+// `config: { rateLimit: fastify.rateLimits.login }`, and the per-account login backoff.
+// The client IP is request.ip, which honours X-Forwarded-For only when KEYTURN_TRUST_PROXY
+// trusts the proxy. With KEYTURN_REDIS_URL both are shared by every instance; while Redis
+// is down, per-IP limits are skipped (logged) and the backoff falls back to memory.
 import rateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
+import { Redis } from 'ioredis'
 import { parseDuration } from '../auth/durations.js'
 import { ApiError } from '../auth/errors.js'
-import { LoginThrottle } from '../auth/login-throttle.js'
+import { LoginThrottle, type Throttle } from '../auth/login-throttle.js'
+import { RedisLoginThrottle } from '../auth/login-throttle-redis.js'
 
 export interface RouteRateLimit {
   max: number
@@ -17,26 +20,50 @@ declare module 'fastify' {
   interface FastifyInstance {
     // false when the limit is switched off (0)
     rateLimits: { login: RouteRateLimit | false }
-    loginThrottle: LoginThrottle
+    loginThrottle: Throttle
   }
 }
 
 export default fp(
   async (fastify) => {
     const { config } = fastify
+    const maxBackoff = parseDuration(config.KEYTURN_LOGIN_MAX_BACKOFF)
+    let redis: Redis | undefined
+    let lastRedisWarning = 0
+    const redisFailed = (err: unknown) => {
+      // One line a minute at most: an outage must not flood the log.
+      if (Date.now() - lastRedisWarning > 60_000) {
+        lastRedisWarning = Date.now()
+        fastify.log.warn({ err: (err as Error).message }, 'redis unavailable: per-IP limits skipped, login backoff per instance')
+      }
+    }
+    if (config.KEYTURN_REDIS_URL) {
+      redis = new Redis(config.KEYTURN_REDIS_URL, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectTimeout: 1000,
+        lazyConnect: false,
+      })
+      redis.on('error', redisFailed)
+      fastify.addHook('onClose', async () => {
+        redis?.disconnect()
+      })
+    }
+
     await fastify.register(rateLimit, {
       global: false,
+      ...(redis ? { redis, nameSpace: `${config.KEYTURN_REDIS_PREFIX}rate-limit:`, skipOnError: true } : {}),
       // DRF's throttled answer; @fastify/rate-limit has already set Retry-After.
       errorResponseBuilder: (_request, context) =>
         new ApiError(429, {
           detail: `Request was throttled. Expected available in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds.`,
         }),
     })
+    const throttle: Throttle = redis
+      ? new RedisLoginThrottle(redis, config.KEYTURN_REDIS_PREFIX, config.KEYTURN_LOGIN_FREE_FAILURES, maxBackoff, redisFailed)
+      : new LoginThrottle(config.KEYTURN_LOGIN_FREE_FAILURES, maxBackoff)
+    fastify.decorate('loginThrottle', throttle)
     const window = parseDuration(config.KEYTURN_RATE_LIMIT_WINDOW)
-    fastify.decorate(
-      'loginThrottle',
-      new LoginThrottle(config.KEYTURN_LOGIN_FREE_FAILURES, parseDuration(config.KEYTURN_LOGIN_MAX_BACKOFF)),
-    )
     fastify.decorate('rateLimits', {
       login: config.KEYTURN_LOGIN_RATE_LIMIT > 0 ? { max: config.KEYTURN_LOGIN_RATE_LIMIT, timeWindow: window } : false,
     })
