@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { AccountError, addClient, changePassword, createAccount, seedAccounts, updateAccount } from './auth/accounts.js'
 import { PasswordHasher } from './auth/passwords.js'
 import { parseDuration } from './auth/durations.js'
+import { revocationRetentionMs } from './auth/revocation-state.js'
 import { loadConfig, type KeyturnConfig } from './fastify.config.js'
 import { ensurePostgresSchema, openStore, type Store } from './store/connect.js'
 import { migrateToLatest } from './store/migrate.js'
@@ -249,8 +250,9 @@ async function run(argv: string[]): Promise<void> {
         for (let n = -1; n !== 0; sessions += n) n = await deleteExpiredSessions(db, now, 1000)
         let tokens = 0
         for (let n = -1; n !== 0; tokens += n) n = await deleteExpiredRefreshTokens(db, now, 1000)
-        // Revocation entries matter only while an access token of theirs may be alive.
-        const keep = parseDuration(config.KEYTURN_ACCESS_TOKEN_LIFETIME) + config.KEYTURN_LEEWAY * 1000 + 60_000
+        // Revocation entries matter only while an access token of theirs may be alive; a
+        // minute more covers instances that poll the log late.
+        const keep = revocationRetentionMs(parseDuration(config.KEYTURN_ACCESS_TOKEN_LIFETIME), config.KEYTURN_LEEWAY * 1000) + 60_000
         const revocations = await deleteRevocationsBefore(db, now - keep)
         console.log(
           `deleted ${sessions} expired session(s), ${tokens} expired refresh token(s) and ${revocations} old revocation entr${revocations === 1 ? 'y' : 'ies'}`,

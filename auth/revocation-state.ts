@@ -15,16 +15,21 @@ export interface CachedUser {
 
 const MAX_CACHED_USERS = 100_000
 
+// How long a revocation matters to access tokens: an access token lives at most its
+// lifetime plus leeway past its session's revocation (plus a second of clock slack).
+export function revocationRetentionMs(accessLifetimeMs: number, leewayMs: number): number {
+  return accessLifetimeMs + leewayMs + 1000
+}
+
 export class RevocationState {
   // sid -> when the entry may be forgotten (every access token of it has expired by then)
   private readonly revokedSessions = new Map<number, number>()
   // user id -> state, or null for "known not to exist"
   private readonly users = new Map<number, CachedUser | null>()
-  private readonly retentionMs: number
+  readonly retentionMs: number
 
   constructor(accessLifetimeMs: number, leewayMs: number) {
-    // An access token lives at most its lifetime plus leeway past its session's revocation.
-    this.retentionMs = accessLifetimeMs + leewayMs + 1000
+    this.retentionMs = revocationRetentionMs(accessLifetimeMs, leewayMs)
   }
 
   revokeSession(sid: number, revokedAt: number): void {

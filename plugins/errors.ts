@@ -15,8 +15,6 @@ const FASTIFY_CLIENT_ERRORS: Record<string, (err: FastifyError, req: FastifyRequ
     { detail: `Unsupported media type "${String(req.headers['content-type'] ?? '').slice(0, 100)}" in request.` },
   ],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => [400, { detail: 'Request body length does not match Content-Length.' }],
-  FST_ERR_CTP_EMPTY_JSON_BODY: () => [400, { detail: 'JSON parse error - empty body' }],
-  FST_ERR_CTP_INVALID_JSON_BODY: () => [400, { detail: 'JSON parse error - invalid JSON' }],
 }
 
 export default fp(

@@ -31,12 +31,11 @@ export default fp(
   async (fastify) => {
     const { config, db, tokens } = fastify
     const state = new RevocationState(tokens.accessLifetimeMs, tokens.leewayMs)
-    const retentionMs = tokens.accessLifetimeMs + tokens.leewayMs + 1000
     let lastSyncAt = 0
     let cursor = 0
 
     async function sync(now: number): Promise<void> {
-      const since = cursor === 0 ? now - retentionMs : cursor - OVERLAP_MS
+      const since = cursor === 0 ? now - state.retentionMs : cursor - OVERLAP_MS
       const rows = await revocationsSince(db, since)
       for (const row of rows) {
         if (row.kind === 'session') state.revokeSession(row.subject_id, row.created_at)

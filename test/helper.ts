@@ -3,11 +3,12 @@
 // SQLite always, Postgres too when KEYTURN_TEST_POSTGRES_URL is set (and then it must be
 // reachable: an unreachable server fails the run rather than skipping it).
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import type { Test } from 'tap'
 import { buildApp } from '../app.js'
 import { createAccount, type NewAccount } from '../auth/accounts.js'
 import { loadConfig } from '../fastify.config.js'
@@ -22,6 +23,7 @@ export const PASSWORD = 'correct horse battery staple'
 interface Teardown {
   teardown(fn: () => unknown): void
 }
+
 
 export function stores(): StoreName[] {
   return process.env.KEYTURN_TEST_POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite']
@@ -142,4 +144,31 @@ export function json(res: LightMyRequestResponse): unknown {
 // Builds a signed token with arbitrary claims/header, for forged-token tests.
 export function base64url(value: object | string): string {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
+}
+
+// An HMAC JWT with any header and claims (the hash follows header.alg), for forged tokens.
+export function signJwt(header: { alg?: unknown; [name: string]: unknown }, claims: object, key = TEST_SIGNING_KEY): string {
+  const input = `${base64url(header)}.${base64url(claims)}`
+  const hash = header.alg === 'HS512' ? 'sha512' : header.alg === 'HS384' ? 'sha384' : 'sha256'
+  return `${input}.${createHmac(hash, key).update(input).digest('base64url')}`
+}
+
+export function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>
+}
+
+// A 401 with exactly this body (nothing else in it) and the contract's challenge header.
+export function expect401(t: Test, res: LightMyRequestResponse, body: object, msg = ''): void {
+  t.equal(res.statusCode, 401, `${msg} status`)
+  t.strictSame(res.json(), body, `${msg} body`)
+  t.equal(res.headers['www-authenticate'], 'Bearer realm="api"', `${msg} www-authenticate`)
+}
+
+// Everything a token route could write, to show that a refused request wrote nothing.
+export async function storeSnapshot(app: FastifyInstance) {
+  return {
+    tokens: await app.db.selectFrom('refresh_tokens').selectAll().orderBy('jti').execute(),
+    sessions: await app.db.selectFrom('sessions').selectAll().orderBy('id').execute(),
+    revocations: await app.db.selectFrom('revocations').selectAll().orderBy('id').execute(),
+  }
 }

@@ -1,10 +1,9 @@
 // The contract's "Authenticated requests" table, row by row, on two Bearer routes, and the
 // promise of plugins/authenticate.ts that a valid access token costs no store query.
 import t from 'tap'
-import { createHmac } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { QueryExecutor } from 'kysely'
-import { base64url, bearer, build, createUser, login, post, stores, TEST_SIGNING_KEY } from '../helper.js'
+import { base64url, bearer, build, claimsOf, createUser, login, post, signJwt, stores } from '../helper.js'
 import { recordRevocation } from '../../store/revocations.js'
 
 // The assertions a helper needs, from whichever (sub)test calls it.
@@ -38,22 +37,6 @@ const ROUTES = [
 
 function call(app: FastifyInstance, route: (typeof ROUTES)[number], headers: Record<string, string>) {
   return app.inject({ method: route.method, url: route.url, headers })
-}
-
-function decodePart(part: string | undefined): Record<string, unknown> {
-  return JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>
-}
-
-// An HMAC JWT with any header and claims, for forged-token cases.
-function signJwt(header: Record<string, unknown>, claims: Record<string, unknown>, key = TEST_SIGNING_KEY): string {
-  const input = `${base64url(header)}.${base64url(claims)}`
-  const alg = String(header.alg)
-  const hash = alg === 'HS512' ? 'sha512' : alg === 'HS384' ? 'sha384' : 'sha256'
-  return `${input}.${createHmac(hash, key).update(input).digest('base64url')}`
-}
-
-function claimsOf(token: string): Record<string, unknown> {
-  return decodePart(token.split('.')[1])
 }
 
 function assert401(t: Asserts, res: LightMyRequestResponse, body: object, label: string) {

@@ -2,7 +2,7 @@
 // client can send (a seeded fuzz), and logs that never hold a password or a whole token.
 import t from 'tap'
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify'
-import { createHmac, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { app as keyturn } from '../../app.js'
 import { loadConfig, serverOptions } from '../../fastify.config.js'
@@ -17,7 +17,7 @@ import {
   post,
   stores,
   TEST_ENV,
-  TEST_SIGNING_KEY,
+  signJwt,
   type StoreName,
 } from '../helper.js'
 
@@ -26,10 +26,6 @@ type Teardown = Pick<typeof t, 'teardown'>
 const NOT_FOUND = { detail: 'Not found.' }
 const notAllowed = (method: string) => ({ detail: `Method "${method}" not allowed.` })
 
-function signJwt(header: Record<string, unknown>, claims: Record<string, unknown>, key = TEST_SIGNING_KEY): string {
-  const input = `${base64url(header)}.${base64url(claims)}`
-  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
-}
 
 t.test('unknown paths are 404 {"detail": "Not found."}', async (t) => {
   const app = await build(t)

@@ -1,6 +1,6 @@
-import t, { type Test } from 'tap'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { base64url, bearer, build, createUser, login, post, stores } from '../helper.js'
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { base64url, bearer, build, createUser, expect401, login, post, storeSnapshot, stores } from '../helper.js'
 import { BLACKLIST_PATHS } from '../../routes/api/token-blacklist.js'
 
 const INVALID = { detail: 'Token is invalid or expired', code: 'token_not_valid' }
@@ -14,23 +14,11 @@ const BEARER_BLACKLISTED = {
 }
 
 
-function expect401(t: Test, res: LightMyRequestResponse, body: object, msg = ''): void {
-  t.equal(res.statusCode, 401, `${msg} status`)
-  t.strictSame(res.json(), body, `${msg} body`)
-  t.equal(res.headers['www-authenticate'], 'Bearer realm="api"', `${msg} www-authenticate`)
-}
 
 const blacklist = (app: FastifyInstance, token: string, url = '/api/token/blacklist/') => post(app, url, { refresh: token })
 const refresh = (app: FastifyInstance, token: string) => post(app, '/api/token/refresh/', { refresh: token })
 const profile = (app: FastifyInstance, access: string) => app.inject({ method: 'GET', url: '/api/user/', headers: bearer(access) })
 
-async function storeSnapshot(app: FastifyInstance) {
-  return {
-    tokens: await app.db.selectFrom('refresh_tokens').selectAll().orderBy('jti').execute(),
-    sessions: await app.db.selectFrom('sessions').selectAll().orderBy('id').execute(),
-    revocations: await app.db.selectFrom('revocations').selectAll().orderBy('id').execute(),
-  }
-}
 
 for (const store of stores()) {
   t.test(`blacklist and logout (${store})`, async (t) => {

@@ -1,7 +1,7 @@
-import t, { type Test } from 'tap'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { createHmac, randomBytes } from 'node:crypto'
-import { base64url, bearer, build, createUser, login, post, stores, TEST_SIGNING_KEY, type Pair } from '../helper.js'
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { randomBytes } from 'node:crypto'
+import { base64url, bearer, build, claimsOf, createUser, expect401, login, post, signJwt, storeSnapshot, stores, type Pair } from '../helper.js'
 import { REFRESH_PATHS } from '../../routes/api/token-refresh.js'
 
 const INVALID = { detail: 'Token is invalid or expired', code: 'token_not_valid' }
@@ -15,25 +15,11 @@ const bearerRefused = (message: string) => ({
 })
 
 
-// A 401 with exactly this body (nothing else in it) and the contract's challenge header.
-function expect401(t: Test, res: LightMyRequestResponse, body: object, msg = ''): void {
-  t.equal(res.statusCode, 401, `${msg} status`)
-  t.strictSame(res.json(), body, `${msg} body`)
-  t.equal(res.headers['www-authenticate'], 'Bearer realm="api"', `${msg} www-authenticate`)
-}
 
 const refresh = (app: FastifyInstance, token: string, url = '/api/token/refresh/') => post(app, url, { refresh: token })
 const profile = (app: FastifyInstance, access: string) => app.inject({ method: 'GET', url: '/api/user/', headers: bearer(access) })
 
-// HMAC-signs arbitrary header and claims, for forged tokens.
-function sign(header: object, claims: object, hash: 'sha256' | 'sha512' = 'sha256', key = TEST_SIGNING_KEY): string {
-  const input = `${base64url(header)}.${base64url(claims)}`
-  return `${input}.${createHmac(hash, key).update(input).digest('base64url')}`
-}
 
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>
-}
 
 async function sessionRow(app: FastifyInstance, id: number) {
   return app.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
@@ -44,14 +30,6 @@ async function refreshRow(app: FastifyInstance, token: string) {
   return app.db.selectFrom('refresh_tokens').selectAll().where('jti', '=', jti).executeTakeFirstOrThrow()
 }
 
-// Everything that a refresh could write, to show a refused request wrote nothing.
-async function storeSnapshot(app: FastifyInstance) {
-  return {
-    tokens: await app.db.selectFrom('refresh_tokens').selectAll().orderBy('jti').execute(),
-    sessions: await app.db.selectFrom('sessions').selectAll().orderBy('id').execute(),
-    revocations: await app.db.selectFrom('revocations').selectAll().orderBy('id').execute(),
-  }
-}
 
 for (const store of stores()) {
   t.test(`refresh (${store})`, async (t) => {
@@ -116,14 +94,14 @@ for (const store of stores()) {
       const cases: [string, string][] = [
         ['garbage', 'not-a-token'],
         ['three empty segments', '..'],
-        ['expired', sign(hs256, { ...claims, iat: now - 3600, exp: now - 60 })],
+        ['expired', signJwt(hs256, { ...claims, iat: now - 3600, exp: now - 60 })],
         ['tampered payload', `${h}.${base64url({ ...claims, user_id: Number(claims.user_id) + 1 })}.${s}`],
         ['truncated signature', `${h}.${p}.${s.slice(0, -6)}`],
         ['no signature', `${h}.${p}.`],
         ['alg none', `${base64url({ alg: 'none', typ: 'JWT' })}.${p}.`],
         ['alg None', `${base64url({ alg: 'None', typ: 'JWT' })}.${p}.`],
-        ['HS512 with the same key', sign({ alg: 'HS512', typ: 'JWT' }, claims, 'sha512')],
-        ['signed with another key', sign(hs256, claims, 'sha256', 'another-key-0123456789abcdef0123456789abcdef')],
+        ['HS512 with the same key', signJwt({ alg: 'HS512', typ: 'JWT' }, claims)],
+        ['signed with another key', signJwt(hs256, claims, 'another-key-0123456789abcdef0123456789abcdef')],
         ['a fourth segment', `${pair.refresh}.${s}`],
         [
           'JWE-shaped, five segments',

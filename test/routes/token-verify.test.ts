@@ -1,19 +1,14 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { createHmac, generateKeyPairSync, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto'
 import { createServer, type AddressInfo } from 'node:net'
-import { base64url, build, createUser, login, post, stores, TEST_SIGNING_KEY } from '../helper.js'
+import { base64url, build, createUser, expect401, login, post, signJwt, stores } from '../helper.js'
 import { VERIFY_PATHS } from '../../routes/api/token-verify.js'
 
 const INVALID = { detail: 'Token is invalid or expired', code: 'token_not_valid' }
 const BLACKLISTED = { detail: 'Token is blacklisted', code: 'token_not_valid' }
 
 
-function expect401(t: Test, res: LightMyRequestResponse, body: object, msg = ''): void {
-  t.equal(res.statusCode, 401, `${msg} status`)
-  t.strictSame(res.json(), body, `${msg} body`)
-  t.equal(res.headers['www-authenticate'], 'Bearer realm="api"', `${msg} www-authenticate`)
-}
 
 function expect200(t: Test, res: LightMyRequestResponse, msg = ''): void {
   t.equal(res.statusCode, 200, `${msg} status`)
@@ -24,11 +19,6 @@ const verify = (app: FastifyInstance, token: string, url = '/api/token/verify/')
 
 const HS256 = { alg: 'HS256', typ: 'JWT' }
 
-// HMAC-signs arbitrary header and claims, for forged tokens.
-function sign(header: object, claims: object, hash: 'sha256' | 'sha512' = 'sha256', key: string = TEST_SIGNING_KEY): string {
-  const input = `${base64url(header)}.${base64url(claims)}`
-  return `${input}.${createHmac(hash, key).update(input).digest('base64url')}`
-}
 
 // Signs with an asymmetric key of the attacker's (RS256, or ES256 in JOSE's r||s form).
 function signAsymmetric(header: { alg: 'RS256' | 'ES256'; [name: string]: unknown }, claims: object, key: KeyObject): string {
@@ -79,10 +69,10 @@ for (const store of stores()) {
       const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>
       const cases: [string, string][] = [
         ['garbage', 'garbage'],
-        ['expired', sign(HS256, { ...claims, iat: nowSeconds() - 600, exp: nowSeconds() - 1 })],
+        ['expired', signJwt(HS256, { ...claims, iat: nowSeconds() - 600, exp: nowSeconds() - 1 })],
         ['tampered payload', `${h}.${base64url({ ...claims, user_id: 999 })}.${s}`],
         ['alg none', `${base64url({ alg: 'none', typ: 'JWT' })}.${p}.`],
-        ['HS512 with the same key', sign({ alg: 'HS512', typ: 'JWT' }, claims, 'sha512')],
+        ['HS512 with the same key', signJwt({ alg: 'HS512', typ: 'JWT' }, claims)],
         ['a fourth segment', `${pair.access}.${s}`],
         ['five segments', `${pair.access}.${s}.${s}`],
       ]
@@ -124,20 +114,20 @@ t.test('lifetime claims: exp, leeway, nbf', async (t) => {
   const lenient = await build(t, { env: { KEYTURN_LEEWAY: String(L) } })
   const now = nowSeconds()
 
-  expect200(t, await verify(app, sign(HS256, accessClaims())), 'a well-formed forged-by-us token (control)')
+  expect200(t, await verify(app, signJwt(HS256, accessClaims())), 'a well-formed forged-by-us token (control)')
   const { exp: _exp, ...noExp } = accessClaims()
-  expect401(t, await verify(app, sign(HS256, noExp)), INVALID, 'no exp')
-  expect401(t, await verify(strict, sign(HS256, accessClaims({ exp: now - 1 }))), INVALID, 'one second past exp, no leeway')
+  expect401(t, await verify(app, signJwt(HS256, noExp)), INVALID, 'no exp')
+  expect401(t, await verify(strict, signJwt(HS256, accessClaims({ exp: now - 1 }))), INVALID, 'one second past exp, no leeway')
 
   // With leeway L: now - L - 1 is past it; a few seconds inside it is accepted.
-  expect401(t, await verify(lenient, sign(HS256, accessClaims({ exp: now - L - 1 }))), INVALID, 'exp one second past the leeway')
-  expect200(t, await verify(lenient, sign(HS256, accessClaims({ exp: now - L + 5 }))), 'exp within the leeway')
-  expect200(t, await verify(lenient, sign(HS256, accessClaims({ exp: now - 1 }))), 'just expired, within the leeway')
+  expect401(t, await verify(lenient, signJwt(HS256, accessClaims({ exp: now - L - 1 }))), INVALID, 'exp one second past the leeway')
+  expect200(t, await verify(lenient, signJwt(HS256, accessClaims({ exp: now - L + 5 }))), 'exp within the leeway')
+  expect200(t, await verify(lenient, signJwt(HS256, accessClaims({ exp: now - 1 }))), 'just expired, within the leeway')
 
-  expect401(t, await verify(app, sign(HS256, accessClaims({ nbf: now + 60 }))), INVALID, 'nbf in the future')
-  expect401(t, await verify(lenient, sign(HS256, accessClaims({ nbf: now + L + 60 }))), INVALID, 'nbf beyond the leeway')
-  expect200(t, await verify(app, sign(HS256, accessClaims({ nbf: now - 10 }))), 'nbf in the past')
-  expect401(t, await verify(app, sign(HS256, accessClaims({ exp: String(now + 300) }))), INVALID, 'exp not a number')
+  expect401(t, await verify(app, signJwt(HS256, accessClaims({ nbf: now + 60 }))), INVALID, 'nbf in the future')
+  expect401(t, await verify(lenient, signJwt(HS256, accessClaims({ nbf: now + L + 60 }))), INVALID, 'nbf beyond the leeway')
+  expect200(t, await verify(app, signJwt(HS256, accessClaims({ nbf: now - 10 }))), 'nbf in the past')
+  expect401(t, await verify(app, signJwt(HS256, accessClaims({ exp: String(now + 300) }))), INVALID, 'exp not a number')
 })
 
 t.test('issuer and audience, when configured, are checked on every decode', async (t) => {
@@ -151,7 +141,7 @@ t.test('issuer and audience, when configured, are checked on every decode', asyn
   t.match(app.tokens.decode(pair.access, 'access'), { iss: ISS, aud: AUD })
   expect200(t, await verify(app, pair.access), 'issued access')
   expect200(t, await verify(app, pair.refresh), 'issued refresh')
-  expect200(t, await verify(app, sign(HS256, accessClaims({ iss: ISS, aud: AUD }))), 'right iss and aud (control)')
+  expect200(t, await verify(app, signJwt(HS256, accessClaims({ iss: ISS, aud: AUD }))), 'right iss and aud (control)')
 
   const { iss: _iss, ...noIss } = accessClaims({ iss: ISS, aud: AUD })
   const { aud: _aud, ...noAud } = accessClaims({ iss: ISS, aud: AUD })
@@ -167,12 +157,12 @@ t.test('issuer and audience, when configured, are checked on every decode', asyn
     ['a foreign aud list', accessClaims({ iss: ISS, aud: ['someone-else'] })],
     ['an aud with ours as a prefix', accessClaims({ iss: ISS, aud: `${AUD}-evil` })],
   ]
-  for (const [name, claims] of cases) expect401(t, await verify(app, sign(HS256, claims)), INVALID, name)
+  for (const [name, claims] of cases) expect401(t, await verify(app, signJwt(HS256, claims)), INVALID, name)
 
   // Refresh tokens go through the same decode: one without iss is refused too.
   const refreshClaims = JSON.parse(Buffer.from(pair.refresh.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>
   const { iss: _riss, ...refreshNoIss } = refreshClaims
-  expect401(t, await verify(app, sign(HS256, refreshNoIss)), INVALID, 'refresh token without iss')
+  expect401(t, await verify(app, signJwt(HS256, refreshNoIss)), INVALID, 'refresh token without iss')
 })
 
 t.test('kid values never pick a key and never cause a 5xx', async (t) => {
@@ -186,7 +176,7 @@ t.test('kid values never pick a key and never cause a 5xx', async (t) => {
     ['a number', 12345, 'attacker-key'],
   ]
   for (const [name, kid, key] of kids) {
-    const res = await verify(app, sign({ ...HS256, kid }, accessClaims(), 'sha256', key))
+    const res = await verify(app, signJwt({ ...HS256, kid }, accessClaims(), key))
     t.ok(res.statusCode < 500, `${name}: no 5xx`)
     expect401(t, res, INVALID, name)
   }
@@ -214,8 +204,8 @@ t.test('jwk, jku and x5u headers are ignored: no key is taken or fetched', async
     ['ES256 with its own jwk', signAsymmetric({ alg: 'ES256', jwk: ecJwk }, claims, ec.privateKey)],
     ['RS256 with jku', signAsymmetric({ alg: 'RS256', jku: keyUrl }, claims, rsa.privateKey)],
     ['RS256 with x5u', signAsymmetric({ alg: 'RS256', x5u: keyUrl }, claims, rsa.privateKey)],
-    ['HS256 with jku and an attacker key', sign({ ...HS256, jku: keyUrl }, claims, 'sha256', 'attacker-key')],
-    ['HS256 keyed with a jwk it carries', sign({ ...HS256, jwk: { kty: 'oct', k: base64url('attacker-key') } }, claims, 'sha256', 'attacker-key')],
+    ['HS256 with jku and an attacker key', signJwt({ ...HS256, jku: keyUrl }, claims, 'attacker-key')],
+    ['HS256 keyed with a jwk it carries', signJwt({ ...HS256, jwk: { kty: 'oct', k: base64url('attacker-key') } }, claims, 'attacker-key')],
   ]
   for (const [name, token] of cases) expect401(t, await verify(app, token), INVALID, name)
   await new Promise((resolve) => setTimeout(resolve, 200))
