@@ -29,6 +29,8 @@ const { values: opts } = parseArgs({
     store: { type: 'string', default: 'sqlite' },
     'postgres-url': { type: 'string', default: process.env.KEYTURN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     users: { type: 'string', default: '200' },
+    // e.g. --node-args=--cpu-prof,--cpu-prof-dir=/tmp/prof to profile Keyturn under load
+    'node-args': { type: 'string', default: '' },
     output: { type: 'string', default: join(ROOT, 'bench', 'results') },
     help: { type: 'boolean' },
   },
@@ -37,7 +39,8 @@ const { values: opts } = parseArgs({
 if (opts.help) {
   console.log(`npm run bench -- [--duration S] [--connections N] [--pipelining N] [--runs N]
                  [--scenarios ${SCENARIOS.map((s) => s.name).join(',')}] [--store sqlite|postgres]
-                 [--postgres-url URL] [--users N] [--output DIR]`)
+                 [--postgres-url URL] [--users N] [--output DIR]
+                 [--node-args=--cpu-prof,--cpu-prof-dir=DIR]  (flags for Keyturn's node)`)
   process.exit(0)
 }
 
@@ -191,7 +194,8 @@ async function main(): Promise<void> {
     const baselineUrl = `http://127.0.0.1:${baseline.line.trim()}`
     // LOG_LEVEL=warn hides the "listening" line: pick a free port and poll it instead.
     const port = await freePort()
-    const keyturn = spawn(process.execPath, [join(DIST, 'server.js')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: 'inherit' })
+    const nodeArgs = opts['node-args'].split(',').filter(Boolean)
+    const keyturn = spawn(process.execPath, [...nodeArgs, join(DIST, 'server.js')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: 'inherit' })
     children.push(keyturn)
     const keyturnUrl = `http://127.0.0.1:${port}`
     await waitForHttp(`${keyturnUrl}/health-check-404`, keyturn)

@@ -17,11 +17,13 @@ function describeJsonError(err: Error, text: string): string {
   return `Invalid JSON: line ${line} column ${column} (char ${position})`
 }
 
-function fieldsWithNul(input: unknown): Record<string, string[]> {
-  const out: Record<string, string[]> = {}
+// DRF's field errors for every string field holding NUL, or undefined when there is none.
+function fieldsWithNul(input: unknown, out?: Record<string, string[]>): Record<string, string[]> | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return out
-  for (const [key, value] of Object.entries(input)) {
-    if (typeof value === 'string' && value.includes('\u0000')) out[key] = ['Null characters are not allowed.']
+  for (const key in input) {
+    if (!Object.hasOwn(input, key)) continue
+    const value = (input as Record<string, unknown>)[key]
+    if (typeof value === 'string' && value.includes('\u0000')) (out ??= {})[key] = ['Null characters are not allowed.']
   }
   return out
 }
@@ -41,12 +43,13 @@ export default fp(
       }
     })
     await fastify.register(formbody)
-    fastify.addHook('preValidation', async (request) => {
+    // A plain (not async) hook: it runs on every request and almost always passes.
+    fastify.addHook('preValidation', (request, _reply, done) => {
       // A POST with no body at all is a body with no fields.
       if (request.body === undefined && request.method === 'POST') request.body = {}
       // DRF refuses NUL in every CharField; Postgres cannot store it in text at all.
-      const refused = { ...fieldsWithNul(request.body), ...fieldsWithNul(request.query) }
-      if (Object.keys(refused).length > 0) throw new ApiError(400, refused)
+      const refused = fieldsWithNul(request.query, fieldsWithNul(request.body))
+      done(refused === undefined ? undefined : new ApiError(400, refused))
     })
   },
   { name: 'content-parsers' },

@@ -106,9 +106,10 @@ export default fp(
           ...(config.KEYTURN_AUDIENCE ? ['aud'] : []),
         ],
         clockTolerance: leewayMs,
-        // Remembers tokens whose signature and claims already checked out, until their exp.
-        // Safe: revocation is checked on every use, after decoding, never cached here.
-        cache: 10_000,
+        // Remembers tokens whose signature and claims already checked out, until their exp
+        // (revocation is checked on every use, after decoding, never cached here). Only for
+        // signatures dearer than the cache key: an HMAC costs what hashing the token does.
+        cache: config.KEYTURN_ALGORITHM.startsWith('HS') ? false : 10_000,
         ...(config.KEYTURN_ISSUER ? { allowedIss: config.KEYTURN_ISSUER } : {}),
         ...(config.KEYTURN_AUDIENCE ? { allowedAud: config.KEYTURN_AUDIENCE } : {}),
       },
