@@ -50,7 +50,7 @@ async function readPassword(): Promise<string> {
 async function withStore<T>(config: KeyturnConfig, fn: (store: Store) => Promise<T>): Promise<T> {
   const url = config.KEYTURN_DATABASE_URL
   if (url.startsWith('postgres')) await ensurePostgresSchema(url)
-  const store = openStore(url, { sqliteSynchronous: config.KEYTURN_SQLITE_SYNCHRONOUS, poolSize: 2 })
+  const store = openStore(url, { sqliteSynchronous: config.KEYTURN_SQLITE_SYNCHRONOUS, sqliteBusyTimeoutMs: config.KEYTURN_SQLITE_BUSY_TIMEOUT_MS, poolSize: 2 })
   try {
     const { error, results } = await migrateToLatest(store.db, store.schema)
     if (error) throw error

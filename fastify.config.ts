@@ -24,6 +24,12 @@ export const EnvSchema = Type.Object({
   }),
   KEYTURN_DATA_DIR: Type.String({ default: './data', description: 'where a development signing key is kept' }),
   KEYTURN_SQLITE_SYNCHRONOUS: OneOf(['FULL', 'NORMAL'] as const, 'NORMAL'),
+  KEYTURN_SQLITE_BUSY_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 5000,
+    description: 'how long a write waits for another process holding the SQLite file before answering 503',
+  }),
   KEYTURN_PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   KEYTURN_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
   KEYTURN_VERIFYING_KEY: Type.Optional(Type.String({ minLength: 1 })),

@@ -21,6 +21,7 @@ export default fp(
     if (url.startsWith('postgres')) await ensurePostgresSchema(url)
     const store = openStore(url, {
       sqliteSynchronous: fastify.config.KEYTURN_SQLITE_SYNCHRONOUS,
+      sqliteBusyTimeoutMs: fastify.config.KEYTURN_SQLITE_BUSY_TIMEOUT_MS,
       poolSize: fastify.config.KEYTURN_PG_POOL_SIZE,
     })
     const { error, results } = await migrateToLatest(store.db, store.schema)

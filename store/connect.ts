@@ -12,6 +12,8 @@ export type StoreKind = 'sqlite' | 'postgres'
 
 export interface StoreOptions {
   sqliteSynchronous?: 'FULL' | 'NORMAL'
+  // better-sqlite3 waits synchronously: the event loop stalls for up to this long.
+  sqliteBusyTimeoutMs?: number
   poolSize?: number
   log?: KyselyConfig['log']
 }
@@ -67,7 +69,7 @@ function openSqlite(url: string, opts: StoreOptions): Store {
   // NORMAL in WAL mode survives a crash of the process (kill -9); only a power cut can
   // lose the last transactions. FULL trades throughput for that last guarantee.
   database.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`)
-  database.pragma('busy_timeout = 5000')
+  database.pragma(`busy_timeout = ${opts.sqliteBusyTimeoutMs ?? 5000}`)
   database.pragma('foreign_keys = ON')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), log: opts.log })
   return { db, kind: 'sqlite', close: () => db.destroy() }
