@@ -137,6 +137,9 @@ export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` }
 }
 
+// The contract's answer when the store is down.
+export const UNAVAILABLE = { detail: 'Service temporarily unavailable, try again later.', code: 'service_unavailable' }
+
 export function json(res: LightMyRequestResponse): unknown {
   return JSON.parse(res.body)
 }

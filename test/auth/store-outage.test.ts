@@ -3,9 +3,7 @@
 // store is back. Postgres is reached through a TCP relay the test can cut and restore.
 import t from 'tap'
 import { createServer, Socket, type Server } from 'node:net'
-import { bearer, build, createUser, freshStore, login, post, PASSWORD } from '../helper.js'
-
-const UNAVAILABLE = { detail: 'Service temporarily unavailable, try again later.', code: 'service_unavailable' }
+import { bearer, build, createUser, freshStore, login, post, PASSWORD, UNAVAILABLE } from '../helper.js'
 
 class Relay {
   private server: Server | undefined
