@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { generateKeyPairSync, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto'
-import { createServer, type AddressInfo } from 'node:net'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { base64url, build, createUser, expect401, login, post, signJwt, stores } from '../helper.js'
+import { keyServer, signAsymmetric } from '../forgery.js'
 import { VERIFY_PATHS } from '../../routes/api/token-verify.js'
 
 const INVALID = { detail: 'Token is invalid or expired', code: 'token_not_valid' }
@@ -19,14 +19,6 @@ const verify = (app: FastifyInstance, token: string, url = '/api/token/verify/')
 
 const HS256 = { alg: 'HS256', typ: 'JWT' }
 
-
-// Signs with an asymmetric key of the attacker's (RS256, or ES256 in JOSE's r||s form).
-function signAsymmetric(header: { alg: 'RS256' | 'ES256'; [name: string]: unknown }, claims: object, key: KeyObject): string {
-  const input = Buffer.from(`${base64url(header)}.${base64url(claims)}`)
-  const signature =
-    header.alg === 'ES256' ? cryptoSign('sha256', input, { key, dsaEncoding: 'ieee-p1363' }) : cryptoSign('sha256', input, key)
-  return `${input.toString()}.${signature.toString('base64url')}`
-}
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
@@ -184,15 +176,8 @@ t.test('kid values never pick a key and never cause a 5xx', async (t) => {
 
 t.test('jwk, jku and x5u headers are ignored: no key is taken or fetched', async (t) => {
   const app = await build(t)
-  // A local listener standing in for the attacker's key server; it must see no connection.
-  let connections = 0
-  const server = createServer((socket) => {
-    connections++
-    socket.destroy()
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  const keyUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`
+  const server = await keyServer(t)
+  const keyUrl = server.url
 
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -209,5 +194,5 @@ t.test('jwk, jku and x5u headers are ignored: no key is taken or fetched', async
   ]
   for (const [name, token] of cases) expect401(t, await verify(app, token), INVALID, name)
   await new Promise((resolve) => setTimeout(resolve, 200))
-  t.equal(connections, 0, 'no outbound connection was attempted')
+  t.equal(server.connections(), 0, 'no outbound connection was attempted')
 })
