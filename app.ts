@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { fileURLToPath } from 'node:url'
 import { serverOptions, type KeyturnConfig } from './fastify.config.js'
+import audit from './plugins/audit.js'
 import authenticate from './plugins/authenticate.js'
 import config from './plugins/config.js'
 import contentParsers from './plugins/content-parsers.js'
@@ -38,6 +39,7 @@ export const app = fp<AppOptions>(async (fastify, opts) => {
   await fastify.register(contentParsers)
   await fastify.register(rateLimit)
   await fastify.register(db)
+  await fastify.register(audit)
   await fastify.register(passwords)
   await fastify.register(tokens)
   await fastify.register(revocation)

@@ -7,6 +7,7 @@ import { parseDuration } from './auth/durations.js'
 import { revocationRetentionMs } from './auth/revocation-state.js'
 import { loadConfig, type KeyturnConfig } from './fastify.config.js'
 import { ensurePostgresSchema, openStore, type Store } from './store/connect.js'
+import { deleteAuditEventsBefore } from './store/audit.js'
 import { migrateToLatest } from './store/migrate.js'
 import { deleteExpiredRefreshTokens } from './store/refresh-tokens.js'
 import { deleteRevocationsBefore } from './store/revocations.js'
@@ -30,7 +31,7 @@ Commands:
                                 change a user's standing (deactivating ends every session)
   seed-users --count N [--prefix load] [--client NAME] --password-stdin
                                 create N load-test users <prefix>1..<prefix>N with one password
-  flushexpiredtokens            delete expired sessions and refresh tokens, and old revocation entries
+  flushexpiredtokens            delete expired sessions and refresh tokens, old revocation entries and audit events
 
 Examples:
   echo 's3cret' | npx keyturn createuser --username alice --email alice@example.com --password-stdin
@@ -254,8 +255,11 @@ async function run(argv: string[]): Promise<void> {
         // minute more covers instances that poll the log late.
         const keep = revocationRetentionMs(parseDuration(config.KEYTURN_ACCESS_TOKEN_LIFETIME), config.KEYTURN_LEEWAY * 1000) + 60_000
         const revocations = await deleteRevocationsBefore(db, now - keep)
+        const auditRetention = parseDuration(config.KEYTURN_AUDIT_RETENTION)
+        let audit = 0
+        if (auditRetention > 0) for (let n = -1; n !== 0; audit += n) n = await deleteAuditEventsBefore(db, now - auditRetention, 1000)
         console.log(
-          `deleted ${sessions} expired session(s), ${tokens} expired refresh token(s) and ${revocations} old revocation entr${revocations === 1 ? 'y' : 'ies'}`,
+          `deleted ${sessions} expired session(s), ${tokens} expired refresh token(s), ${revocations} old revocation entr${revocations === 1 ? 'y' : 'ies'} and ${audit} old audit event(s)`,
         )
       })
       return

@@ -40,6 +40,7 @@ export const EnvSchema = Type.Object({
   KEYTURN_ACCESS_TOKEN_LIFETIME: Duration('15m', 'access token lifetime: 300, 300s, 15m, 1h, 7d'),
   KEYTURN_REFRESH_TOKEN_LIFETIME: Duration('7d', 'refresh token lifetime'),
   KEYTURN_SESSION_LIFETIME: Duration('30d', 'absolute session lifetime: rotation never extends a session past it'),
+  KEYTURN_AUDIT_RETENTION: Duration('90d', 'audit events older than this are removed by flushexpiredtokens (0: kept for ever)'),
   KEYTURN_SESSION_IDLE_TIMEOUT: Duration('0', 'a session not refreshed for this long ends (0: never)'),
   KEYTURN_ROTATION_GRACE_SECONDS: Type.Integer({
     minimum: 0,
@@ -61,6 +62,21 @@ export const EnvSchema = Type.Object({
     minimum: 0,
     default: 20,
     description: 'login attempts per client IP per window (0: no limit, e.g. for load tests)',
+  }),
+  KEYTURN_REFRESH_RATE_LIMIT: Type.Integer({
+    minimum: 0,
+    default: 120,
+    description: 'refreshes per client IP per window (0: no limit)',
+  }),
+  KEYTURN_VERIFY_RATE_LIMIT: Type.Integer({
+    minimum: 0,
+    default: 1200,
+    description: 'verifies per client IP per window (0: no limit); raise it for a gateway that verifies for many users',
+  }),
+  KEYTURN_BLACKLIST_RATE_LIMIT: Type.Integer({
+    minimum: 0,
+    default: 60,
+    description: 'blacklists and logouts per client IP per window (0: no limit)',
   }),
   KEYTURN_LOGIN_FREE_FAILURES: Type.Integer({
     minimum: 1,

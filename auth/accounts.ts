@@ -6,6 +6,7 @@ import { createClient, findClientByName } from '../store/clients.js'
 import { recordRevocation } from '../store/revocations.js'
 import { revokeUserSessions } from '../store/sessions.js'
 import { findUserByUsername, insertUser, setPasswordHash } from '../store/users.js'
+import { CLI_SOURCE, recordAudit } from './audit.js'
 import type { PasswordHasher } from './passwords.js'
 
 export class AccountError extends Error {
@@ -92,6 +93,8 @@ export async function changePassword(
     await setPasswordHash(trx, user.id, hash, now)
     const sessions = await revokeUserSessions(trx, user.id, 'password_changed', now)
     await recordRevocation(trx, 'user', user.id, now)
+    const detail = `ended ${sessions.length} session(s)`
+    await recordAudit(trx, CLI_SOURCE, { event: 'password_changed', outcome: 'success', userId: user.id, clientId: user.client_id, detail }, now)
     return sessions.length
   })
   return { user, endedSessions: ended }

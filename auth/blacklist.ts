@@ -4,10 +4,12 @@
 import type { FastifyInstance } from 'fastify'
 import { blacklistRefreshToken, findRefreshToken } from '../store/refresh-tokens.js'
 import { revokeSession } from '../store/sessions.js'
+import { recordAudit, type AuditSource } from './audit.js'
 import { decodeForTokenEndpoint } from './decode.js'
 import { tokenNotValid } from './errors.js'
 
 export interface BlacklistOptions {
+  source: AuditSource
   // On Bearer routes: a refresh token of another user is refused and nothing is revoked.
   ownerId?: number
   reason?: string
@@ -16,7 +18,7 @@ export interface BlacklistOptions {
 export async function blacklistToken(
   app: FastifyInstance,
   raw: string,
-  options: BlacklistOptions = {},
+  options: BlacklistOptions,
 ): Promise<{ sessionId: number }> {
   const { db, tokens, revocations } = app
   const claims = decodeForTokenEndpoint(tokens, raw, 'refresh')
@@ -28,7 +30,15 @@ export async function blacklistToken(
     if (!row || row.session_id !== claims.sid) throw tokenNotValid('invalid')
     const fresh = await blacklistRefreshToken(trx, claims.jti, now)
     // A stale token still says "log this device out": the session ends either way.
-    await revokeSession(trx, row.session_id, options.reason ?? 'logout', now)
+    const reason = options.reason ?? 'logout'
+    await revokeSession(trx, row.session_id, reason, now)
+    // A stale token is recorded as a failed logout: the session ends, the client hears 401.
+    await recordAudit(
+      trx,
+      options.source,
+      { event: 'logout', outcome: fresh ? 'success' : 'failure', userId: row.user_id, clientId: claims.client_id, sessionId: row.session_id, detail: reason },
+      now,
+    )
     return { fresh, sessionId: row.session_id }
   })
   revocations.sessionRevoked(sessionId, now)

@@ -6,6 +6,7 @@ import type { LoginResponse } from '../schemas/token.js'
 import { insertRefreshToken } from '../store/refresh-tokens.js'
 import { insertSession } from '../store/sessions.js'
 import { findUserByLogin, isAccountExpired, setPasswordHash, touchLastLogin } from '../store/users.js'
+import { recordAudit, type AuditSource } from './audit.js'
 import { errors } from './errors.js'
 import { sessionPolicy } from './session-policy.js'
 
@@ -18,20 +19,25 @@ export interface LoginInput {
     telegram_user_id?: number | null
     telegram_username?: string | null
   }
-  ip: string
-  userAgent: string | undefined
+  source: AuditSource
 }
 
 export async function login(app: FastifyInstance, input: LoginInput): Promise<LoginResponse> {
   const { db, passwords, tokens, config, loginThrottle } = app
   // A throttled account is refused before any hashing: guessing costs the guesser, not us.
   const wait = await loginThrottle.waitMs(input.login, Date.now())
-  if (wait > 0) throw errors.throttled(wait)
+  if (wait > 0) {
+    app.audit.rateLimited(input.source, 'login_backoff')
+    throw errors.throttled(wait)
+  }
   const user = await findUserByLogin(db, input.login.trim())
   const passwordOk = await passwords.verify(user?.password_hash, input.password)
   const now = Date.now()
   if (!user || !passwordOk || user.is_active !== 1 || isAccountExpired(user, now)) {
     await loginThrottle.failed(input.login, now)
+    // The same write whatever the reason, so the answer's timing tells nothing either.
+    const detail = !user || !passwordOk ? 'invalid_credentials' : user.is_active !== 1 ? 'inactive' : 'expired'
+    await recordAudit(db, input.source, { event: 'login_failed', outcome: 'failure', userId: user?.id, clientId: user?.client_id, detail }, now)
     throw errors.noActiveAccount()
   }
   await loginThrottle.succeeded(input.login)
@@ -46,9 +52,8 @@ export async function login(app: FastifyInstance, input: LoginInput): Promise<Lo
       device_name: input.device.device_name ?? null,
       telegram_user_id: input.device.telegram_user_id ?? null,
       telegram_username: input.device.telegram_username ?? null,
-      // Behind a trusted proxy the address comes from X-Forwarded-For: keep it to the column.
-      ip_address: input.ip.slice(0, 64),
-      user_agent: input.userAgent?.slice(0, 512) ?? null,
+      ip_address: input.source.ip,
+      user_agent: input.source.userAgent,
       created_at: now,
       last_activity: now,
       expires_at: sessionEnd,
@@ -67,6 +72,7 @@ export async function login(app: FastifyInstance, input: LoginInput): Promise<Lo
     })
     if (config.KEYTURN_UPDATE_LAST_LOGIN) await touchLastLogin(trx, user.id, now)
     if (rehash) await setPasswordHash(trx, user.id, rehash, now)
+    await recordAudit(trx, input.source, { event: 'login', outcome: 'success', userId: user.id, clientId: user.client_id, sessionId: session.id }, now)
     return { session, access, refresh }
   })
 

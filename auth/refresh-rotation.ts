@@ -8,6 +8,7 @@ import type { RefreshToken, Session, Transaction } from '../store/database.js'
 import { claimForRotation, claimGraceRetry, findRefreshToken, insertRefreshToken } from '../store/refresh-tokens.js'
 import { findSession, revokeSession, touchSession } from '../store/sessions.js'
 import { findUserById, isAccountExpired } from '../store/users.js'
+import { recordAudit, type AuditSource } from './audit.js'
 import { decodeForTokenEndpoint } from './decode.js'
 import { errors, tokenNotValid } from './errors.js'
 import { isSessionActive, sessionPolicy } from './session-policy.js'
@@ -19,7 +20,7 @@ export interface RefreshResult {
 
 type Outcome = { kind: 'ok'; result: RefreshResult } | { kind: 'reuse'; sessionId: number }
 
-export async function refreshTokens(app: FastifyInstance, raw: string, now = Date.now()): Promise<RefreshResult> {
+export async function refreshTokens(app: FastifyInstance, raw: string, source: AuditSource, now = Date.now()): Promise<RefreshResult> {
   const { db, tokens, config, revocations } = app
   const claims = decodeForTokenEndpoint(tokens, raw, 'refresh')
   if (revocations.state.isSessionRevoked(claims.sid)) throw tokenNotValid('blacklisted')
@@ -35,11 +36,17 @@ export async function refreshTokens(app: FastifyInstance, raw: string, now = Dat
     const session = await findSession(trx, row.session_id)
     if (!session || session.revoked_at !== null) throw tokenNotValid('blacklisted')
     const subject = { userId: user.id, clientId: user.client_id, sessionId: session.id }
+    const audit = (event: 'refresh' | 'refresh_reuse', detail?: string) =>
+      recordAudit(trx, source, { event, outcome: event === 'refresh' ? 'success' : 'failure', userId: user.id, clientId: user.client_id, sessionId: session.id, detail }, now)
 
     if (row.rotated_at !== null && blacklistAfterRotation) {
       const retry = await graceRetry(app, trx, row, claims, now)
-      if (retry) return { kind: 'ok', result: { access: tokens.issue('access', subject, now, session.expires_at).token, refresh: retry } }
+      if (retry) {
+        await audit('refresh', 'grace_retry')
+        return { kind: 'ok', result: { access: tokens.issue('access', subject, now, session.expires_at).token, refresh: retry } }
+      }
       await revokeSession(trx, session.id, 'refresh_token_reuse', now)
+      await audit('refresh_reuse')
       return { kind: 'reuse', sessionId: session.id }
     }
     if (row.blacklisted_at !== null) throw tokenNotValid('blacklisted')
@@ -48,15 +55,18 @@ export async function refreshTokens(app: FastifyInstance, raw: string, now = Dat
     const access = tokens.issue('access', subject, now, session.expires_at)
     if (!config.KEYTURN_ROTATE_REFRESH_TOKENS) {
       await touchSession(trx, session.id, now)
+      await audit('refresh')
       return { kind: 'ok', result: { access: access.token } }
     }
     const successor = tokens.issue('refresh', subject, now, session.expires_at)
     if (blacklistAfterRotation && !(await claimForRotation(trx, claims.jti, successor.jti, now))) {
       // Lost the race to a concurrent refresh of the same token: that is a reuse too.
       await revokeSession(trx, session.id, 'refresh_token_reuse', now)
+      await audit('refresh_reuse', 'concurrent')
       return { kind: 'reuse', sessionId: session.id }
     }
     await recordSuccessor(trx, session, successor.jti, now, successor.expiresAt)
+    await audit('refresh')
     return { kind: 'ok', result: { access: access.token, refresh: successor.token } }
   })
 

@@ -178,7 +178,11 @@ async function main(): Promise<void> {
     KEYTURN_SIGNING_KEY: randomBytes(48).toString('base64url'),
     KEYTURN_DATABASE_URL: databaseUrl,
     KEYTURN_DATA_DIR: dataDir,
+    // One load generator is one address: the per-IP limits would measure themselves.
     KEYTURN_LOGIN_RATE_LIMIT: '0',
+    KEYTURN_REFRESH_RATE_LIMIT: '0',
+    KEYTURN_VERIFY_RATE_LIMIT: '0',
+    KEYTURN_BLACKLIST_RATE_LIMIT: '0',
   }
   try {
     console.log(`seeding ${opts.users} users on ${store} ...`)

@@ -1,5 +1,6 @@
 // Per-IP request limits (@fastify/rate-limit), applied only where a route opts in through
-// `config: { rateLimit: fastify.rateLimits.login }`, and the per-account login backoff.
+// `config: { rateLimit: fastify.rateLimits.<route> }` (login, refresh, verify, blacklist and
+// the logouts), and the per-account login backoff.
 // The client IP is request.ip, which honours X-Forwarded-For only when KEYTURN_TRUST_PROXY
 // trusts the proxy. With KEYTURN_REDIS_URL both are shared by every instance; while Redis
 // is down, per-IP limits are skipped (logged) and the backoff falls back to memory.
@@ -7,6 +8,7 @@ import rateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import { parseDuration } from '../auth/durations.js'
+import { sourceOf } from '../auth/audit.js'
 import { ApiError } from '../auth/errors.js'
 import { LoginThrottle, type Throttle } from '../auth/login-throttle.js'
 import { RedisLoginThrottle } from '../auth/login-throttle-redis.js'
@@ -19,7 +21,7 @@ export interface RouteRateLimit {
 declare module 'fastify' {
   interface FastifyInstance {
     // false when the limit is switched off (0)
-    rateLimits: { login: RouteRateLimit | false }
+    rateLimits: Record<'login' | 'refresh' | 'verify' | 'blacklist', RouteRateLimit | false>
     loginThrottle: Throttle
   }
 }
@@ -53,6 +55,8 @@ export default fp(
     await fastify.register(rateLimit, {
       global: false,
       ...(redis ? { redis, nameSpace: `${config.KEYTURN_REDIS_PREFIX}rate-limit:`, skipOnError: true } : {}),
+      // Once per client and window into the audit trail (plugins/audit.ts), not per request.
+      onExceeded: (request) => fastify.audit.rateLimited(sourceOf(request), request.routeOptions.url ?? 'unknown route'),
       // DRF's throttled answer; @fastify/rate-limit has already set Retry-After.
       errorResponseBuilder: (_request, context) =>
         new ApiError(429, {
@@ -64,8 +68,12 @@ export default fp(
       : new LoginThrottle(config.KEYTURN_LOGIN_FREE_FAILURES, maxBackoff)
     fastify.decorate('loginThrottle', throttle)
     const window = parseDuration(config.KEYTURN_RATE_LIMIT_WINDOW)
+    const limit = (max: number): RouteRateLimit | false => (max > 0 ? { max, timeWindow: window } : false)
     fastify.decorate('rateLimits', {
-      login: config.KEYTURN_LOGIN_RATE_LIMIT > 0 ? { max: config.KEYTURN_LOGIN_RATE_LIMIT, timeWindow: window } : false,
+      login: limit(config.KEYTURN_LOGIN_RATE_LIMIT),
+      refresh: limit(config.KEYTURN_REFRESH_RATE_LIMIT),
+      verify: limit(config.KEYTURN_VERIFY_RATE_LIMIT),
+      blacklist: limit(config.KEYTURN_BLACKLIST_RATE_LIMIT),
     })
   },
   { name: 'rate-limit', dependencies: ['config'] },

@@ -61,8 +61,17 @@ export async function listSessionsForAdmin(
   return { count: Number(total.n), rows }
 }
 
-export async function findSessionForAdmin(db: Executor, scope: TenantScope, id: number): Promise<Session | undefined> {
-  let query = db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').selectAll('sessions').where('sessions.id', '=', id)
+export async function findSessionForAdmin(
+  db: Executor,
+  scope: TenantScope,
+  id: number,
+): Promise<(Session & { client_id: number | null }) | undefined> {
+  let query = db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .select('users.client_id')
+    .where('sessions.id', '=', id)
   if (!scope.all) {
     query = scope.clientId === null ? query.where('users.client_id', 'is', null) : query.where('users.client_id', '=', scope.clientId)
   }

@@ -64,12 +64,27 @@ export interface RevocationTable {
   created_at: number
 }
 
+export interface AuditEventTable {
+  id: Generated<number>
+  created_at: number
+  event: string
+  outcome: string
+  user_id: number | null
+  client_id: number | null
+  session_id: number | null
+  actor_id: number | null
+  ip_address: string | null
+  user_agent: string | null
+  detail: string | null
+}
+
 export interface Database {
   clients: ClientTable
   users: UserTable
   sessions: SessionTable
   refresh_tokens: RefreshTokenTable
   revocations: RevocationTable
+  audit_events: AuditEventTable
 }
 
 export type Client = Selectable<ClientTable>
@@ -79,6 +94,8 @@ export type UserUpdate = Updateable<UserTable>
 export type Session = Selectable<SessionTable>
 export type NewSession = Insertable<SessionTable>
 export type RefreshToken = Selectable<RefreshTokenTable>
+export type AuditEventRow = Selectable<AuditEventTable>
+export type NewAuditEvent = Insertable<AuditEventTable>
 
 // Repository functions take either, so a transaction is just an argument.
 export type Transaction = KyselyTransaction<Database>

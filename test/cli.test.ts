@@ -278,6 +278,11 @@ for (const store of stores()) {
       const endedToken = { ...row(now + 3_600_000), session_id: endedSession.id }
       await db.insertInto('refresh_tokens').values(endedToken).execute()
 
+      // KEYTURN_AUDIT_RETENTION is 90 days by default.
+      const auditRow = (ageDays: number) => ({ created_at: now - ageDays * 86_400_000, event: 'login', outcome: 'success', user_id: bob.id })
+      const oldAudit = await db.insertInto('audit_events').values(auditRow(91)).returning('id').executeTakeFirstOrThrow()
+      const recentAudit = await db.insertInto('audit_events').values(auditRow(89)).returning('id').executeTakeFirstOrThrow()
+
       const r = await keyturn(['flushexpiredtokens'])
       t.equal(r.code, 0, r.stderr)
       t.match(r.stdout, /^deleted 1 expired session\(s\)/m)
@@ -295,6 +300,10 @@ for (const store of stores()) {
       const revocationIds = (await db.selectFrom('revocations').select('id').execute()).map((r) => r.id)
       t.notOk(revocationIds.includes(oldRevocation.id), 'old revocation deleted')
       t.ok(revocationIds.includes(recentRevocation.id), 'recent revocation kept')
+      t.match(r.stdout, /\b1 old audit event\(s\)/)
+      const auditIds = (await db.selectFrom('audit_events').select('id').execute()).map((a) => a.id)
+      t.notOk(auditIds.includes(oldAudit.id), 'audit event past the retention deleted')
+      t.ok(auditIds.includes(recentAudit.id), 'audit event within the retention kept')
     })
 
     await t.test('seed-users creates N users that log in, and refuses to run twice on one prefix', async (t) => {

@@ -71,6 +71,9 @@ export const TEST_ENV: Record<string, string> = {
   KEYTURN_REVOCATION_POLL_MS: '100',
   // Tests log in many times from one address; rate-limit tests set their own limit.
   KEYTURN_LOGIN_RATE_LIMIT: '0',
+  KEYTURN_REFRESH_RATE_LIMIT: '0',
+  KEYTURN_VERIFY_RATE_LIMIT: '0',
+  KEYTURN_BLACKLIST_RATE_LIMIT: '0',
   KEYTURN_LOGIN_FREE_FAILURES: '1000',
 }
 

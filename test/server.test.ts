@@ -161,7 +161,7 @@ t.test('refuses to start with a clear message', async (t) => {
 
 // Security catalogue 15: a logout is committed before its answer, so killing the process
 // right after the 200 loses nothing. Run on SQLite with synchronous=NORMAL, the default.
-t.test('a logout survives kill -9 right after its answer', async (t) => {
+t.test('catalogue 15: a logout survives kill -9 right after its answer', async (t) => {
   const procs = new ChildTracker(t)
   const dir = tempDir(t)
   const env = serverEnv(dir, await freePort(), { KEYTURN_SIGNING_KEY: 'kill-9-test-key-0123456789abcdef0123456789' })

@@ -3,8 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { blacklistToken } from '../../auth/blacklist.js'
-import { endUserSessions } from '../../auth/session-revocation.js'
-import { bearerSecurity, withAuthErrors } from '../../schemas/common.js'
+import { sourceOf } from '../../auth/audit.js'
+import { endUserSessions, ownerOf } from '../../auth/session-revocation.js'
+import { bearerSecurity, Detail, withAuthErrors } from '../../schemas/common.js'
 import { RevokedCount } from '../../schemas/sessions.js'
 import { RefreshBody } from '../../schemas/token.js'
 
@@ -14,15 +15,16 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/logout/',
     {
+      config: { rateLimit: fastify.rateLimits.blacklist },
       schema: {
         tags,
         summary: 'Log out: blacklist the refresh token and end its session',
         body: RefreshBody,
-        response: withAuthErrors({ 200: Type.Object({ detail: Type.String() }) }),
+        response: withAuthErrors({ 200: Type.Object({ detail: Type.String() }), 429: Detail }),
       },
     },
     async (request) => {
-      await blacklistToken(fastify, request.body.refresh)
+      await blacklistToken(fastify, request.body.refresh, { source: sourceOf(request) })
       return { detail: 'Successfully logged out.' }
     },
   )
@@ -31,16 +33,17 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
     '/users/auth/logout/',
     {
       onRequest: fastify.authenticate,
+      config: { rateLimit: fastify.rateLimits.blacklist },
       schema: {
         tags,
         summary: "Log out (authenticated): the refresh token must be the caller's",
         security: bearerSecurity,
         body: RefreshBody,
-        response: withAuthErrors({ 200: Type.Object({ detail: Type.String() }) }),
+        response: withAuthErrors({ 200: Type.Object({ detail: Type.String() }), 429: Detail }),
       },
     },
     async (request) => {
-      await blacklistToken(fastify, request.body.refresh, { ownerId: request.user.id })
+      await blacklistToken(fastify, request.body.refresh, { ownerId: request.user.id, source: sourceOf(request) })
       return { detail: 'Logged out successfully.' }
     },
   )
@@ -48,15 +51,16 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/v1/auth/logout/',
     {
+      config: { rateLimit: fastify.rateLimits.blacklist },
       schema: {
         tags,
         summary: 'Log out: end the session of the refresh token',
         body: RefreshBody,
-        response: withAuthErrors({ 200: Type.Object({ message: Type.String(), detail: Type.String() }) }),
+        response: withAuthErrors({ 200: Type.Object({ message: Type.String(), detail: Type.String() }), 429: Detail }),
       },
     },
     async (request) => {
-      await blacklistToken(fastify, request.body.refresh)
+      await blacklistToken(fastify, request.body.refresh, { source: sourceOf(request) })
       return { message: 'Logout successful', detail: 'Session revoked and token blacklisted' }
     },
   )
@@ -65,15 +69,17 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
     '/v1/auth/logout/all/',
     {
       onRequest: fastify.authenticate,
+      config: { rateLimit: fastify.rateLimits.blacklist },
       schema: {
         tags,
         summary: 'Log out from every device',
         security: bearerSecurity,
-        response: withAuthErrors({ 200: RevokedCount }),
+        response: withAuthErrors({ 200: RevokedCount, 429: Detail }),
       },
     },
     async (request) => {
-      const count = await endUserSessions(fastify, request.user.id, 'logout_all')
+      const ending = { reason: 'logout_all', event: 'logout' as const, source: sourceOf(request) }
+      const count = await endUserSessions(fastify, ownerOf(request.user), ending)
       return { message: `Logged out from ${count} device(s)`, revoked_sessions: count }
     },
   )

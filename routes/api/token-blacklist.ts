@@ -1,7 +1,8 @@
 // SimpleJWT's blacklist view; blacklisting a refresh token ends its session.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { sourceOf } from '../../auth/audit.js'
 import { blacklistToken } from '../../auth/blacklist.js'
-import { Empty, withAuthErrors } from '../../schemas/common.js'
+import { Detail, Empty, withAuthErrors } from '../../schemas/common.js'
 import { RefreshBody } from '../../schemas/token.js'
 
 export const BLACKLIST_PATHS = ['/token/blacklist/', '/auth/token/blacklist/']
@@ -11,15 +12,16 @@ const tokenBlacklist: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.post(
       url,
       {
+        config: { rateLimit: fastify.rateLimits.blacklist },
         schema: {
           tags: ['token'],
           summary: 'Blacklist a refresh token (ends its session)',
           body: RefreshBody,
-          response: withAuthErrors({ 200: Empty }),
+          response: withAuthErrors({ 200: Empty, 429: Detail }),
         },
       },
       async (request) => {
-        await blacklistToken(fastify, request.body.refresh)
+        await blacklistToken(fastify, request.body.refresh, { source: sourceOf(request), reason: 'blacklisted' })
         return {}
       },
     )

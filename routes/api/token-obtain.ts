@@ -1,5 +1,6 @@
 // Login: POST a username (or email) and password, get a token pair and a new session.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { sourceOf } from '../../auth/audit.js'
 import { login } from '../../auth/login.js'
 import { Detail, TokenErrorBody, withErrors } from '../../schemas/common.js'
 import { LoginBody, LoginResponse } from '../../schemas/token.js'
@@ -33,8 +34,7 @@ const tokenObtain: FastifyPluginAsyncTypebox = async (fastify) => {
           login: request.body.username,
           password: request.body.password,
           device: request.body,
-          ip: request.ip,
-          userAgent: request.headers['user-agent'],
+          source: sourceOf(request),
         }),
     )
   }

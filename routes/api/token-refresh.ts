@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { sourceOf } from '../../auth/audit.js'
 import { refreshTokens } from '../../auth/refresh-rotation.js'
-import { withAuthErrors } from '../../schemas/common.js'
+import { Detail, withAuthErrors } from '../../schemas/common.js'
 import { RefreshBody, RefreshResponse } from '../../schemas/token.js'
 
 export const REFRESH_PATHS = ['/token/refresh/', '/auth/token/refresh/', '/users/auth/refresh/', '/v1/auth/token/refresh/']
@@ -10,14 +11,15 @@ const tokenRefresh: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.post(
       url,
       {
+        config: { rateLimit: fastify.rateLimits.refresh },
         schema: {
           tags: ['token'],
           summary: 'Refresh: a new access token (and, with rotation, a new refresh token)',
           body: RefreshBody,
-          response: withAuthErrors({ 200: RefreshResponse }),
+          response: withAuthErrors({ 200: RefreshResponse, 429: Detail }),
         },
       },
-      async (request) => refreshTokens(fastify, request.body.refresh),
+      async (request) => refreshTokens(fastify, request.body.refresh, sourceOf(request)),
     )
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { verifyToken } from '../../auth/verify.js'
-import { Empty, withAuthErrors } from '../../schemas/common.js'
+import { Detail, Empty, withAuthErrors } from '../../schemas/common.js'
 import { VerifyBody } from '../../schemas/token.js'
 
 export const VERIFY_PATHS = ['/token/verify/', '/auth/token/verify/', '/v1/auth/token/verify/']
@@ -10,11 +10,12 @@ const tokenVerify: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.post(
       url,
       {
+        config: { rateLimit: fastify.rateLimits.verify },
         schema: {
           tags: ['token'],
           summary: 'Verify an access or refresh token',
           body: VerifyBody,
-          response: withAuthErrors({ 200: Empty }),
+          response: withAuthErrors({ 200: Empty, 429: Detail }),
         },
       },
       async (request) => {

@@ -136,7 +136,7 @@ for (const store of stores()) {
       }
     })
 
-    t.test('a refresh token has the wrong type', async (t) => {
+    t.test('catalogue 10: a refresh token has the wrong type', async (t) => {
       const user = await createUser(app)
       const pair = await login(app, user.username)
       for (const route of ROUTES) {
@@ -159,7 +159,7 @@ for (const store of stores()) {
       t.equal((await call(app, ROUTES[0], bearer(keep.access))).statusCode, 200, 'other session still works')
     })
 
-    t.test('a deleted user: user not found', async (t) => {
+    t.test('catalogue 11: a deleted user: user not found', async (t) => {
       const user = await createUser(app)
       const pair = await login(app, user.username)
       // The first request puts the user in memory; deletion must still be noticed.
@@ -172,7 +172,7 @@ for (const store of stores()) {
       }
     })
 
-    t.test('a user made inactive after login: user inactive', async (t) => {
+    t.test('catalogue 11: a user made inactive after login: user inactive', async (t) => {
       const user = await createUser(app)
       const pair = await login(app, user.username)
       t.equal((await call(app, ROUTES[0], bearer(pair.access))).statusCode, 200)

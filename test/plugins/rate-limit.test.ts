@@ -1,7 +1,7 @@
 // The contract's 429 on login: per client IP, with Retry-After; X-Forwarded-For cannot
 // reset it unless a trusted proxy is configured.
 import t from 'tap'
-import { build, createUser, post } from '../helper.js'
+import { build, createUser, login, post } from '../helper.js'
 
 const attempt = (app: Awaited<ReturnType<typeof build>>, headers: Record<string, string> = {}) =>
   post(app, '/api/token/', { username: 'frank', password: 'wrong' }, headers)
@@ -56,3 +56,29 @@ t.test('per-account backoff across addresses', async (t) => {
   t.equal((await attemptFrom('198.51.100.14', 'right')).statusCode, 200, 'the wait ends, and the real user gets in')
   t.equal((await attemptFrom('198.51.100.15', 'wrong')).statusCode, 401, 'a success cleared the count')
 })
+
+// Refresh, verify and blacklist (and the logouts) have per-IP limits of their own: each
+// counts only its own requests, answers 429 with Retry-After and the rate-limit headers,
+// and the refused request consumes nothing.
+for (const [route, variable, body] of [
+  ['/api/token/refresh/', 'KEYTURN_REFRESH_RATE_LIMIT', 'refresh'],
+  ['/api/token/verify/', 'KEYTURN_VERIFY_RATE_LIMIT', 'token'],
+  ['/api/token/blacklist/', 'KEYTURN_BLACKLIST_RATE_LIMIT', 'refresh'],
+  ['/api/logout/', 'KEYTURN_BLACKLIST_RATE_LIMIT', 'refresh'],
+] as const) {
+  t.test(`catalogue 20: ${route}: the (N+1)th request in the window gets 429 (${variable})`, async (t) => {
+    const app = await build(t, { env: { [variable]: '2' } })
+    await createUser(app, { username: 'frank', password: 'pw' })
+    const pair = await login(app, 'frank', 'pw')
+    for (let i = 0; i < 2; i++) t.equal((await post(app, route, { [body]: 'not-a-token' })).statusCode, 401)
+    const res = await post(app, route, { [body]: pair.refresh })
+    t.equal(res.statusCode, 429)
+    t.match(res.json(), { detail: /^Request was throttled\. Expected available in \d+ seconds\.$/ })
+    t.ok(Number(res.headers['retry-after']) > 0, 'Retry-After is set')
+    t.equal(res.headers['x-ratelimit-limit'], '2')
+    t.equal(res.headers['x-ratelimit-remaining'], '0')
+    // Other routes keep their own budget, and the refused token was not consumed.
+    const other = route === '/api/token/refresh/' ? '/api/token/verify/' : '/api/token/refresh/'
+    t.equal((await post(app, other, { [other.includes('verify') ? 'token' : 'refresh']: pair.refresh })).statusCode, 200)
+  })
+}

@@ -57,7 +57,7 @@ for (const store of stores()) {
       t.equal(list.find((s) => s.id === phone.session_id)?.is_active, false)
     })
 
-    t.test("another user's session answers like a missing one", async (t) => {
+    t.test("catalogue 16: another user's session answers like a missing one", async (t) => {
       await createUser(app, { username: 'mallory' })
       const mallory = await login(app, 'mallory')
       for (const url of [`/api/v1/auth/sessions/${web.session_id}/`, '/api/v1/auth/sessions/999999/', '/api/v1/auth/sessions/abc/']) {

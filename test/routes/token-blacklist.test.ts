@@ -60,7 +60,7 @@ for (const store of stores()) {
       t.equal(otherSession.revoked_at, null)
     })
 
-    t.test('an access token sent as refresh is refused and revokes nothing', async (t) => {
+    t.test('catalogue 10: an access token sent as refresh is refused and revokes nothing', async (t) => {
       const pair = await login(app, 'alice')
       const before = await storeSnapshot(app)
       expect401(t, await blacklist(app, pair.access), WRONG_TYPE, 'blacklist')

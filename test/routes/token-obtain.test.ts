@@ -83,7 +83,7 @@ for (const store of stores()) {
       t.equal(res.statusCode, 200)
     })
 
-    t.test('wrong password, unknown, inactive and expired users get the same answer', async (t) => {
+    t.test('catalogue 17: wrong password, unknown, inactive and expired users get the same answer', async (t) => {
       await createUser(app, { username: 'inactive', isActive: false })
       await createUser(app, { username: 'expired', expiresAt: Date.now() - 1000 })
       const answers = [
@@ -101,11 +101,15 @@ for (const store of stores()) {
       }
     })
 
-    t.test('passwords are taken byte for byte', async (t) => {
+    t.test('catalogue 19: passwords are taken byte for byte', async (t) => {
       await createUser(app, { username: 'spaces', password: ' pw with spaces ' })
       t.equal((await post(app, '/api/token/', { username: 'spaces', password: ' pw with spaces ' })).statusCode, 200)
       t.equal((await post(app, '/api/token/', { username: 'spaces', password: 'pw with spaces' })).statusCode, 401)
       t.equal((await post(app, '/api/token/', { username: 'spaces', password: ' PW WITH SPACES ' })).statusCode, 401)
+      // Unicode is not normalized either: the composed and decomposed é are two passwords.
+      await createUser(app, { username: 'accents', password: 'caf\u00e9' })
+      t.equal((await post(app, '/api/token/', { username: 'accents', password: 'caf\u00e9' })).statusCode, 200)
+      t.equal((await post(app, '/api/token/', { username: 'accents', password: 'cafe\u0301' })).statusCode, 401)
     })
 
     t.test('field errors, DRF-shaped', async (t) => {
@@ -141,8 +145,18 @@ for (const store of stores()) {
       t.notMatch(res.body, /hunter2/)
     })
 
-    t.test('oversized bodies are refused before any hashing', async (t) => {
+    t.test('catalogue 19: oversized bodies are refused before any hashing', async (t) => {
+      const verify = app.passwords.verify.bind(app.passwords)
+      let hashed = 0
+      app.passwords.verify = (...args) => {
+        hashed++
+        return verify(...args)
+      }
+      t.teardown(() => {
+        app.passwords.verify = verify
+      })
       const res = await post(app, '/api/token/', { username: 'alice', password: 'x'.repeat(1024 * 1024) })
+      t.equal(hashed, 0, 'no password was hashed')
       t.equal(res.statusCode, 413)
       t.same(res.json(), { detail: 'Request body is too large.' })
     })
@@ -167,7 +181,7 @@ for (const store of stores()) {
   })
 }
 
-t.test('a hash with weaker parameters is upgraded at the next login', async (t) => {
+t.test('catalogue 18: a hash with weaker parameters is upgraded at the next login', async (t) => {
   const app = await build(t, { env: { KEYTURN_ARGON2_MEMORY_KIB: '19456', KEYTURN_ARGON2_TIME_COST: '2' } })
   const { PasswordHasher } = await import('../../auth/passwords.js')
   const weak = await new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }).hash(PASSWORD)

@@ -55,7 +55,7 @@ for (const store of stores()) {
       t.equal((await refresh(app, body.refresh)).statusCode, 200, 'the successor refreshes in turn')
     })
 
-    t.test('reuse of a rotated token is refused and ends the whole session', async (t) => {
+    t.test('catalogue 14: reuse of a rotated token is refused and ends the whole session', async (t) => {
       const pair = await login(app, 'alice')
       const other = await login(app, 'alice')
       const rotated = (await refresh(app, pair.refresh)).json<{ access: string; refresh: string }>()
@@ -77,7 +77,7 @@ for (const store of stores()) {
       t.equal((await refresh(app, other.refresh)).statusCode, 200, 'other session refresh')
     })
 
-    t.test('an access token sent as refresh is refused and consumes nothing', async (t) => {
+    t.test('catalogue 10: an access token sent as refresh is refused and consumes nothing', async (t) => {
       const pair = await login(app, 'alice')
       const before = await storeSnapshot(app)
       expect401(t, await refresh(app, pair.access), WRONG_TYPE)
@@ -115,7 +115,7 @@ for (const store of stores()) {
       t.equal((await refresh(app, pair.refresh)).statusCode, 200, 'the real refresh token still works')
     })
 
-    t.test('an inactive user or an expired account cannot refresh', async (t) => {
+    t.test('catalogue 11: an inactive user or an expired account cannot refresh', async (t) => {
       const bob = await createUser(app, { username: 'bob' })
       const bobPair = await login(app, 'bob')
       await app.db.updateTable('users').set({ is_active: 0 }).where('id', '=', bob.id).execute()
@@ -129,6 +129,15 @@ for (const store of stores()) {
       t.equal(ok.statusCode, 200, 'unexpired account refreshes')
       await app.db.updateTable('users').set({ expires_at: Date.now() - 1000 }).where('id', '=', carol.id).execute()
       expect401(t, await refresh(app, ok.json<{ refresh: string }>().refresh), NO_ACCOUNT, 'expired')
+    })
+
+    t.test('catalogue 11: a deleted user cannot refresh, and nothing is written', async (t) => {
+      const dora = await createUser(app, { username: 'dora' })
+      const pair = await login(app, 'dora')
+      await app.db.deleteFrom('users').where('id', '=', dora.id).execute()
+      const before = await storeSnapshot(app)
+      expect401(t, await refresh(app, pair.refresh), NO_ACCOUNT, 'deleted')
+      t.strictSame(await storeSnapshot(app), before, 'nothing written')
     })
 
     t.test('every alias, with and without the trailing slash', async (t) => {
@@ -170,7 +179,7 @@ for (const store of stores()) {
       t.ok((await sessionRow(app, pair.session_id)).last_activity >= before)
     })
 
-    t.test('50 concurrent refreshes of one token: exactly one succeeds', async (t) => {
+    t.test('catalogue 12: 50 concurrent refreshes of one token: exactly one succeeds', async (t) => {
       const pair = await login(app, 'alice')
       const answers = await Promise.all(Array.from({ length: 50 }, () => refresh(app, pair.refresh)))
       const statuses = answers.map((r) => r.statusCode)
@@ -184,7 +193,7 @@ for (const store of stores()) {
       t.equal(rows.length, 2, 'the original and one successor')
     })
 
-    t.test('concurrent logout and refresh: afterwards nothing of the session works', async (t) => {
+    t.test('catalogue 13: concurrent logout and refresh: afterwards nothing of the session works', async (t) => {
       // 20 sessions, each raced by a logout and a refresh of its token, all 40 at once.
       const pairs: Pair[] = []
       for (let i = 0; i < 20; i++) pairs.push(await login(app, 'alice'))
@@ -216,7 +225,7 @@ for (const store of stores()) {
       }
     })
 
-    t.test('20 logouts and 20 refreshes of one token at once: at most one refresh, then nothing works', async (t) => {
+    t.test('catalogue 13: 20 logouts and 20 refreshes of one token at once: at most one refresh, then nothing works', async (t) => {
       const pair = await login(app, 'alice')
       const answers = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>

@@ -99,7 +99,7 @@ for (const store of stores()) {
   })
 }
 
-t.test('lifetime claims: exp, leeway, nbf', async (t) => {
+t.test('catalogue 8: lifetime claims: exp, leeway, nbf', async (t) => {
   const app = await build(t)
   const strict = await build(t, { env: { KEYTURN_LEEWAY: '0' } })
   const L = 30
@@ -122,7 +122,7 @@ t.test('lifetime claims: exp, leeway, nbf', async (t) => {
   expect401(t, await verify(app, signJwt(HS256, accessClaims({ exp: String(now + 300) }))), INVALID, 'exp not a number')
 })
 
-t.test('issuer and audience, when configured, are checked on every decode', async (t) => {
+t.test('catalogue 9: issuer and audience, when configured, are checked on every decode', async (t) => {
   const ISS = 'https://auth.example.com'
   const AUD = 'keyturn-clients'
   const app = await build(t, { env: { KEYTURN_ISSUER: ISS, KEYTURN_AUDIENCE: AUD } })
@@ -157,7 +157,7 @@ t.test('issuer and audience, when configured, are checked on every decode', asyn
   expect401(t, await verify(app, signJwt(HS256, refreshNoIss)), INVALID, 'refresh token without iss')
 })
 
-t.test('kid values never pick a key and never cause a 5xx', async (t) => {
+t.test('catalogue 4: kid values never pick a key and never cause a 5xx', async (t) => {
   const app = await build(t)
   const kids: [string, unknown, string][] = [
     // [name, kid, the key an attacker hopes the kid selects]
@@ -174,7 +174,7 @@ t.test('kid values never pick a key and never cause a 5xx', async (t) => {
   }
 })
 
-t.test('jwk, jku and x5u headers are ignored: no key is taken or fetched', async (t) => {
+t.test('catalogue 3: jwk, jku and x5u headers are ignored: no key is taken or fetched', async (t) => {
   const app = await build(t)
   const server = await keyServer(t)
   const keyUrl = server.url

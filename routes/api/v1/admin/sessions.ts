@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox'
 import { errors } from '../../../../auth/errors.js'
 import { page, pageParams, tenantScope } from '../../../../auth/pagination.js'
 import { isoUtc } from '../../../../auth/profile.js'
+import { sourceOf } from '../../../../auth/audit.js'
 import { endSession } from '../../../../auth/session-revocation.js'
 import { sessionPolicy } from '../../../../auth/session-policy.js'
 import { toSessionView } from '../../../../auth/session-view.js'
@@ -78,7 +79,12 @@ const adminSessions: FastifyPluginAsyncTypebox = async (fastify) => {
       const id = parseSessionId(request.params.id)
       const session = id === undefined ? undefined : await findSessionForAdmin(fastify.db, tenantScope(request.user), id)
       if (!session) throw errors.notFound()
-      await endSession(fastify, session.id, 'revoked_by_admin')
+      await endSession(fastify, session.id, { userId: session.user_id, clientId: session.client_id }, {
+        reason: 'revoked_by_admin',
+        event: 'session_revoked',
+        source: sourceOf(request),
+        actorId: request.user.id,
+      })
       return { message: 'Session revoked', id: session.id }
     },
   )

@@ -3,7 +3,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errors } from '../../../../auth/errors.js'
-import { endSession, endUserSessions } from '../../../../auth/session-revocation.js'
+import { sourceOf } from '../../../../auth/audit.js'
+import { endSession, endUserSessions, ownerOf } from '../../../../auth/session-revocation.js'
 import { sessionPolicy } from '../../../../auth/session-policy.js'
 import { toSessionView } from '../../../../auth/session-view.js'
 import { bearerSecurity, Detail, withAuthErrors } from '../../../../schemas/common.js'
@@ -64,7 +65,11 @@ const sessions: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request) => {
       const session = await ownSession(request.user.id, request.params.id)
-      await endSession(fastify, session.id, 'revoked_by_user')
+      await endSession(fastify, session.id, ownerOf(request.user), {
+        reason: 'revoked_by_user',
+        event: 'session_revoked',
+        source: sourceOf(request),
+      })
       return { message: 'Session revoked', id: session.id }
     },
   )
@@ -81,7 +86,8 @@ const sessions: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request) => {
       const keep = request.body.keep_current === true ? request.user.sessionId : undefined
-      const count = await endUserSessions(fastify, request.user.id, 'revoked_all_by_user', keep)
+      const ending = { reason: 'revoked_all_by_user', event: 'session_revoked' as const, source: sourceOf(request) }
+      const count = await endUserSessions(fastify, ownerOf(request.user), ending, keep)
       return { message: `Revoked ${count} session(s)`, revoked_sessions: count }
     },
   )
