@@ -398,7 +398,7 @@ for (const store of stores()) {
 
 for (const store of stores()) {
   for (const level of ['info', 'trace']) {
-    t.test(`no password or whole token in the log (${store}, LOG_LEVEL=${level})`, async (t) => {
+    t.test(`catalogue 14, 22: no password, hash or whole token in the log; the reuse is a security event (${store}, LOG_LEVEL=${level})`, async (t) => {
       const lines: string[] = []
       const app = await buildLogged(t, store, level, lines)
       await createUser(app, { username: 'logged' })
@@ -446,6 +446,11 @@ for (const store of stores()) {
       // The capture works: Fastify logs every request it completes at info.
       t.match(text, /request completed/, 'the log was captured')
       t.ok(lines.length >= 30, `lines were logged (${lines.length})`)
+      // Catalogue 14: the reuse is logged as a security event (a warning that names it).
+      t.match(text, /"level":40[^\n]*"event":"refresh_token_reuse"/, 'the reuse is a logged security event')
+      // Catalogue 22: the stored hash is in no log line either.
+      const { password_hash } = await app.db.selectFrom('users').select('password_hash').where('username', '=', 'logged').executeTakeFirstOrThrow()
+      secrets.push(password_hash)
       expectNotLogged(t, lines, secrets)
     })
   }
