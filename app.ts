@@ -10,6 +10,7 @@ import authenticate from './plugins/authenticate.js'
 import config from './plugins/config.js'
 import contentParsers from './plugins/content-parsers.js'
 import db from './plugins/db.js'
+import drain from './plugins/drain.js'
 import errors from './plugins/errors.js'
 import firstRunHint from './plugins/first-run-hint.js'
 import httpHeaders from './plugins/http-headers.js'
@@ -34,6 +35,7 @@ export const app = fp<AppOptions>(async (fastify, opts) => {
   await fastify.register(config, { config: opts.config })
   // errors mirrors every route for 405s, so it comes before anything that adds routes.
   await fastify.register(errors)
+  await fastify.register(drain)
   await fastify.register(validation)
   await fastify.register(httpHeaders)
   await fastify.register(contentParsers)
