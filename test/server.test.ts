@@ -159,12 +159,24 @@ t.test('refuses to start with a clear message', async (t) => {
   if (production) t.throws(() => statSync(join(production.dir, 'signing.key')), 'production does not make a key')
 })
 
+// The database URL for a server process on `store`: a SQLite file in `dir`, or a Postgres
+// schema of its own that the test drops at teardown.
+function storeFor(t: Test, store: StoreName, dir: string): string {
+  if (store === 'sqlite') return `sqlite:${join(dir, 'keyturn.sqlite')}`
+  const pgStore = freshStore('postgres')
+  t.teardown(() => pgStore.cleanup())
+  return pgStore.url
+}
+
 // Security catalogue 15: a logout is committed before its answer, so killing the process
-// right after the 200 loses nothing. Run on SQLite with synchronous=NORMAL, the default.
-t.test('catalogue 15: a logout survives kill -9 right after its answer', async (t) => {
+// right after the 200 loses nothing. On SQLite with synchronous=NORMAL, the default.
+for (const store of stores()) t.test(`catalogue 15: a logout survives kill -9 right after its answer (${store})`, async (t) => {
   const procs = new ChildTracker(t)
   const dir = tempDir(t)
-  const env = serverEnv(dir, await freePort(), { KEYTURN_SIGNING_KEY: 'kill-9-test-key-0123456789abcdef0123456789' })
+  const env = serverEnv(dir, await freePort(), {
+    KEYTURN_DATABASE_URL: storeFor(t, store, dir),
+    KEYTURN_SIGNING_KEY: 'kill-9-test-key-0123456789abcdef0123456789',
+  })
   const base = `http://127.0.0.1:${env.PORT}`
   const json = { 'content-type': 'application/json' }
   const created = await procs.run('cli.ts', ['createuser', '--username', 'kim', '--password-stdin'], env, `${PASSWORD}\n`)
@@ -222,12 +234,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 async function sigtermWithRefreshesInFlight(t: Test, store: StoreName, keepAlive: boolean): Promise<void> {
     const procs = new ChildTracker(t)
     const dir = tempDir(t)
-    let database = `sqlite:${join(dir, 'keyturn.sqlite')}`
-    if (store === 'postgres') {
-      const pgStore = freshStore('postgres')
-      t.teardown(() => pgStore.cleanup())
-      database = pgStore.url
-    }
+    const database = storeFor(t, store, dir)
     const port = await freePort()
     const env = serverEnv(dir, port, {
       KEYTURN_DATABASE_URL: database,
