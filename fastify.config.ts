@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { envSchema } from 'env-schema'
 import type { FastifyServerOptions } from 'fastify'
+import { lazyChildLogger } from './request-logger.js'
 
 // A plain JSON-schema enum: its error says "must be one of ..." rather than anyOf noise.
 const OneOf = <T extends string>(values: readonly T[], defaultValue: T) =>
@@ -178,6 +179,7 @@ export function serverOptions(config: KeyturnConfig): FastifyServerOptions {
         censor: '[redacted]',
       },
     },
+    childLoggerFactory: lazyChildLogger,
     trustProxy: parseTrustProxy(config.KEYTURN_TRUST_PROXY),
     bodyLimit: config.KEYTURN_BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

@@ -24,7 +24,12 @@ t.test('API security headers, and CORS off by default', async (t) => {
   const app = await build(t)
   const res = await app.inject({ method: 'POST', url: '/api/token/verify/', payload: { token: 'x' }, headers: { origin: 'https://evil.example' } })
   t.equal(res.headers['x-content-type-options'], 'nosniff')
-  t.equal(res.headers['x-frame-options'], 'SAMEORIGIN')
+  t.equal(res.headers['x-frame-options'], 'DENY')
+  t.equal(res.headers['cache-control'], 'no-store')
+  t.match(res.headers['strict-transport-security'], /^max-age=\d+/)
+  // helmet's document-only policies stay off for JSON answers
+  t.equal(res.headers['x-dns-prefetch-control'], undefined)
+  t.equal(res.headers['cross-origin-opener-policy'], undefined)
   t.equal(res.headers['access-control-allow-origin'], undefined)
 })
 
