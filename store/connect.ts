@@ -7,6 +7,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, type KyselyConfig, type SqliteDatabase } from 'kysely'
 import pg from 'pg'
 import type { Database } from './database.js'
+import { GroupCommitDriver, GroupCommitSqliteDialect } from './sqlite-group-commit.js'
 
 export type StoreKind = 'sqlite' | 'postgres'
 
@@ -45,7 +46,7 @@ export function sqlitePath(url: string): string {
 // and a step. The app's SQL texts are few (parameters are bound, never inlined).
 const STATEMENT_CACHE_LIMIT = 1000
 
-function withStatementCache(database: SQLite.Database): SqliteDatabase {
+function withStatementCache(database: SQLite.Database): SqliteDatabase & { prepare(sql: string): SQLite.Statement } {
   const statements = new Map<string, SQLite.Statement>()
   return {
     close: () => database.close(),
@@ -61,9 +62,7 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
   }
 }
 
-function openSqlite(url: string, opts: StoreOptions): Store {
-  const path = sqlitePath(url)
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+function openSqliteConnection(path: string, opts: StoreOptions): SQLite.Database {
   const database = new SQLite(path)
   database.pragma('journal_mode = WAL')
   // NORMAL in WAL mode survives a crash of the process (kill -9); only a power cut can
@@ -71,7 +70,30 @@ function openSqlite(url: string, opts: StoreOptions): Store {
   database.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`)
   database.pragma(`busy_timeout = ${opts.sqliteBusyTimeoutMs ?? 5000}`)
   database.pragma('foreign_keys = ON')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), log: opts.log })
+  return database
+}
+
+// A file gets a writer connection with group commit and a reader connection for reads
+// outside transactions (see sqlite-group-commit.ts); an in-memory database, which a second
+// connection could not see, gets Kysely's plain single-connection driver.
+function openSqlite(url: string, opts: StoreOptions): Store {
+  const path = sqlitePath(url)
+  let dialect: SqliteDialect
+  if (path === ':memory:') {
+    dialect = new SqliteDialect({ database: withStatementCache(openSqliteConnection(path, opts)) })
+  } else {
+    mkdirSync(dirname(path), { recursive: true })
+    const writer = openSqliteConnection(path, opts)
+    const reader = openSqliteConnection(path, opts)
+    dialect = new GroupCommitSqliteDialect(
+      () =>
+        new GroupCommitDriver(writer, withStatementCache(writer), withStatementCache(reader), () => {
+          reader.close()
+          writer.close()
+        }),
+    )
+  }
+  const db = new Kysely<Database>({ dialect, log: opts.log })
   return { db, kind: 'sqlite', close: () => db.destroy() }
 }
 
