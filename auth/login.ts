@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { LoginResponse } from '../schemas/token.js'
 import { insertRefreshToken } from '../store/refresh-tokens.js'
+import { recordRevocation } from '../store/revocations.js'
 import { insertSession } from '../store/sessions.js'
 import { findUserByLogin, isAccountExpired, setPasswordHash, touchLastLogin } from '../store/users.js'
 import { recordAudit, type AuditSource } from './audit.js'
@@ -72,10 +73,13 @@ export async function login(app: FastifyInstance, input: LoginInput): Promise<Lo
     })
     if (config.KEYTURN_UPDATE_LAST_LOGIN) await touchLastLogin(trx, user.id, now)
     if (rehash) await setPasswordHash(trx, user.id, rehash, now)
+    // The profile every instance keeps in memory has changed (last_login, updated_at).
+    if (config.KEYTURN_UPDATE_LAST_LOGIN || rehash) await recordRevocation(trx, 'user', user.id, now)
     await recordAudit(trx, input.source, { event: 'login', outcome: 'success', userId: user.id, clientId: user.client_id, sessionId: session.id }, now)
     return { session, access, refresh }
   })
 
+  if (config.KEYTURN_UPDATE_LAST_LOGIN || rehash) app.revocations.userChanged(user.id)
   const email = user.email ?? ''
   return {
     access: access.token,

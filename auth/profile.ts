@@ -9,7 +9,7 @@ export function isoUtc(ms: number): string {
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : isoUtc(ms))
 
-export function toProfile(user: UserWithClient, now: number): Profile {
+export function toProfile(user: Omit<UserWithClient, 'password_hash'>, now: number): Profile {
   return {
     id: user.id,
     user_id: user.id,

@@ -1,8 +1,11 @@
 // What every instance must know without asking the store on each request: which sessions
 // were revoked recently enough that their access tokens may still be alive, and the state
-// of users seen lately. Kept current by this process's own writes at once, and by polling
+// of users seen lately (the
+// profile too: every change to a user, a login's last_login included, is in the log). Kept current by this process's own writes at once, and by polling
 // the store's revocation log for other processes' writes.
+import type { UserWithClient } from '../store/users.js'
 
+// The user as authentication and the profile need it; never the password hash.
 export interface CachedUser {
   id: number
   username: string
@@ -11,6 +14,7 @@ export interface CachedUser {
   isStaff: boolean
   isSuperuser: boolean
   expiresAt: number | null
+  row: Omit<UserWithClient, 'password_hash'>
 }
 
 const MAX_CACHED_USERS = 100_000

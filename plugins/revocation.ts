@@ -14,7 +14,7 @@ export interface Revocations {
   // Applies this process's own revocation at once (the poll brings other processes').
   sessionRevoked(sid: number, now: number): void
   userChanged(userId: number): void
-  // The user's state from memory, read from the store once on a miss.
+  // The user's state (and profile) from memory, read from the store once on a miss.
   loadUser(userId: number): Promise<CachedUser | null>
   // Throws 503 when the log has not been read for too long to trust memory.
   assertFresh(now: number): void
@@ -54,17 +54,20 @@ export default fp(
         const cached = state.getUser(userId)
         if (cached !== undefined) return cached
         const row = await findUserById(db, userId)
-        const user: CachedUser | null = row
-          ? {
-              id: row.id,
-              username: row.username,
-              clientId: row.client_id,
-              isActive: row.is_active === 1,
-              isStaff: row.is_staff === 1,
-              isSuperuser: row.is_superuser === 1,
-              expiresAt: row.expires_at,
-            }
-          : null
+        let user: CachedUser | null = null
+        if (row) {
+          const { password_hash: _hash, ...profile } = row
+          user = {
+            id: row.id,
+            username: row.username,
+            clientId: row.client_id,
+            isActive: row.is_active === 1,
+            isStaff: row.is_staff === 1,
+            isSuperuser: row.is_superuser === 1,
+            expiresAt: row.expires_at,
+            row: profile,
+          }
+        }
         state.setUser(userId, user)
         return user
       },

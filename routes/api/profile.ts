@@ -3,7 +3,6 @@ import { errors } from '../../auth/errors.js'
 import { toProfile } from '../../auth/profile.js'
 import { bearerSecurity, withAuthErrors } from '../../schemas/common.js'
 import { Profile } from '../../schemas/profile.js'
-import { findUserById } from '../../store/users.js'
 
 export const PROFILE_PATHS = ['/user/', '/users/auth/me/', '/v1/auth/users/me/']
 
@@ -21,9 +20,10 @@ const profile: FastifyPluginAsyncTypebox = async (fastify) => {
         },
       },
       async (request) => {
-        const user = await findUserById(fastify.db, request.user.id)
+        // From the user state authenticate has just loaded: no store round trip.
+        const user = await fastify.revocations.loadUser(request.user.id)
         if (!user) throw errors.userNotFound()
-        return toProfile(user, Date.now())
+        return toProfile(user.row, Date.now())
       },
     )
   }

@@ -168,6 +168,26 @@ for (const store of stores()) {
       t.equal(body.profile.expiry_date, '2030-01-01T00:00:00Z')
     })
 
+    t.test('the profile is served from memory, and follows every login on every instance', async (t) => {
+      const other = await build(t, { url: app.config.KEYTURN_DATABASE_URL })
+      const first = await login(app, 'plain')
+      const lastLoginOn = async (instance: typeof app) =>
+        (await instance.inject({ method: 'GET', url: '/api/user/', headers: bearer(first.access) })).json<ProfileBody>().last_login
+      const seen = await lastLoginOn(other)
+      t.equal(await lastLoginOn(app), seen)
+      await new Promise((resolve) => setTimeout(resolve, 1100))
+      await login(app, 'plain')
+      const now = await lastLoginOn(app)
+      t.not(now, seen, 'this instance shows the new login at once')
+      // The other instance hears of it through the revocation log (polled every 100 ms here).
+      let there = await lastLoginOn(other)
+      for (let i = 0; i < 30 && there !== now; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        there = await lastLoginOn(other)
+      }
+      t.equal(there, now, 'and the other instance within its poll')
+    })
+
     t.test('without a token: 401, on every alias', async (t) => {
       for (const url of ALIASES) {
         const res = await app.inject({ method: 'GET', url })
