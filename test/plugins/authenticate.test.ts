@@ -242,9 +242,11 @@ for (const store of stores()) {
       const res = await quiet.inject({ method: 'GET', url: '/api/protected-endpoint/', headers: bearer(pair.access) })
       t.equal(res.statusCode, 200)
     }
-    t.same(queries, [], 'no store query for 20 authenticated requests')
-    // Control: the spy does see queries (the profile route reads the user row).
+    // The profile comes from the same in-memory user state: no query either.
     t.equal((await quiet.inject({ method: 'GET', url: '/api/user/', headers: bearer(pair.access) })).statusCode, 200)
+    t.same(queries, [], 'no store query for 20 authenticated requests and a profile read')
+    // Control: the spy does see queries (the sessions list reads the store).
+    t.equal((await quiet.inject({ method: 'GET', url: '/api/v1/auth/sessions/', headers: bearer(pair.access) })).statusCode, 200)
     t.ok(queries.length > 0, 'the spy records queries')
   })
 }
