@@ -1,11 +1,12 @@
 // Issues and decodes Keyturn's JWTs. @fastify/jwt builds fast-jwt's signer and verifier
-// once, at registration, with the algorithm pinned; nothing here is per request but the
-// HMAC itself.
+// once, at registration, with the algorithm pinned; per request there is the HMAC, and not
+// even that for an access token this process has verified before (see verified-token-cache.ts).
 import { fastifyJwt } from '@fastify/jwt'
 import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
 import { parseDuration } from '../auth/durations.js'
 import { TokenError } from '../auth/errors.js'
+import { VerifiedTokenCache } from '../auth/verified-token-cache.js'
 import { resolveSigningKey } from './signing-key.js'
 
 export type TokenType = 'access' | 'refresh'
@@ -70,6 +71,9 @@ declare module 'fastify' {
   }
 }
 
+// About 5 MB when full: a token, its claims and their lifetime a piece.
+const VERIFIED_TOKENS_KEPT = 10_000
+
 export const newJti = (): string => randomUUID().replace(/-/g, '')
 
 function isClaims(value: unknown): value is TokenClaims {
@@ -106,10 +110,9 @@ export default fp(
           ...(config.KEYTURN_AUDIENCE ? ['aud'] : []),
         ],
         clockTolerance: leewayMs,
-        // Remembers tokens whose signature and claims already checked out, until their exp
-        // (revocation is checked on every use, after decoding, never cached here). Only for
-        // signatures dearer than the cache key: an HMAC costs what hashing the token does.
-        cache: config.KEYTURN_ALGORITHM.startsWith('HS') ? false : 10_000,
+        // fast-jwt's own cache keys entries by a hash of the token, which costs what an HMAC
+        // does; decode() below keeps verified access tokens by the token itself instead.
+        cache: false,
         ...(config.KEYTURN_ISSUER ? { allowedIss: config.KEYTURN_ISSUER } : {}),
         ...(config.KEYTURN_AUDIENCE ? { allowedAud: config.KEYTURN_AUDIENCE } : {}),
       },
@@ -119,6 +122,8 @@ export default fp(
       access: parseDuration(config.KEYTURN_ACCESS_TOKEN_LIFETIME),
       refresh: parseDuration(config.KEYTURN_REFRESH_TOKEN_LIFETIME),
     }
+
+    const verified = new VerifiedTokenCache<TokenClaims>(VERIFIED_TOKENS_KEPT, leewayMs)
 
     const service: TokenService = {
       accessLifetimeMs: lifetimes.access,
@@ -152,15 +157,21 @@ export default fp(
         })
       },
       decode(raw, expected) {
-        let claims: unknown
-        try {
-          claims = fastify.jwt.verify(raw)
-        } catch {
-          // Whatever fast-jwt disliked (signature, alg, exp, nbf, iss, aud, shape), the client
-          // learns only that the token is not valid.
-          throw new TokenError('invalid')
+        let claims = verified.get(raw, Date.now())
+        if (claims === undefined) {
+          let decoded: unknown
+          try {
+            decoded = fastify.jwt.verify(raw)
+          } catch {
+            // Whatever fast-jwt disliked (signature, alg, exp, nbf, iss, aud, shape), the
+            // client learns only that the token is not valid.
+            throw new TokenError('invalid')
+          }
+          if (!isClaims(decoded)) throw new TokenError('invalid')
+          claims = decoded
+          // Access tokens come back on every call; a refresh token is used once.
+          if (claims.token_type === 'access') verified.set(raw, claims)
         }
-        if (!isClaims(claims)) throw new TokenError('invalid')
         if (expected && claims.token_type !== expected) throw new TokenError('wrong_type')
         return claims
       },
