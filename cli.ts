@@ -1,5 +1,4 @@
 // The `keyturn` command: store administration without a running server.
-import './thread-pool.js'
 import { parseArgs } from 'node:util'
 import { AccountError, addClient, changePassword, createAccount, seedAccounts, updateAccount } from './auth/accounts.js'
 import { PasswordHasher } from './auth/passwords.js'

@@ -1,6 +1,5 @@
 // Starts Keyturn: reads the environment, builds the app, listens, and closes gracefully on
 // SIGINT/SIGTERM (in-flight requests finish, new ones get 503, the store closes last).
-import './thread-pool.js'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { loadConfig } from './fastify.config.js'

@@ -1,7 +1,13 @@
 // Password hashing with argon2id. @node-rs/argon2 runs each hash on libuv's thread pool,
-// so hashing never blocks the event loop.
+// so hashing never blocks the event loop. At most one hash per core runs at once: each
+// holds KEYTURN_ARGON2_MEMORY_KIB of memory, and more hashes than cores add memory, not
+// throughput. (Sizing libuv's pool instead cannot work from inside an ES module program:
+// the module loader has started the pool, at its default four threads, before any of our
+// code runs. A limit here also leaves the pool's other threads to file and DNS work.)
 import { hash, parseOptions, verify, type Algorithm } from '@node-rs/argon2'
 import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
+import { Limiter } from './limiter.js'
 
 // Algorithm is a const enum in the package's types, which isolated modules cannot inline.
 const ARGON2ID = 2 as Algorithm
@@ -19,21 +25,23 @@ export class PasswordHasher {
   readonly params: Argon2Params
   // Unknown users are checked against this, so they cost the same time as a wrong password.
   private readonly dummyHash: Promise<string>
+  private readonly limiter: Limiter
 
-  constructor(params: Argon2Params) {
+  constructor(params: Argon2Params, concurrency = availableParallelism()) {
     this.params = params
+    this.limiter = new Limiter(Math.max(1, concurrency))
     this.dummyHash = this.hash(randomBytes(32).toString('hex'))
   }
 
   hash(password: string): Promise<string> {
-    return hash(password, { algorithm: ARGON2ID, ...this.params })
+    return this.limiter.run(() => hash(password, { algorithm: ARGON2ID, ...this.params }))
   }
 
   // Never throws for a malformed stored hash: that is a failed login, not a 500.
   async verify(storedHash: string | undefined, password: string): Promise<boolean> {
     const target = storedHash ?? (await this.dummyHash)
     try {
-      const ok = await verify(target, password)
+      const ok = await this.limiter.run(() => verify(target, password))
       return storedHash !== undefined && ok
     } catch {
       return false

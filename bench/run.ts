@@ -49,7 +49,7 @@ const connections = Number(opts.connections)
 const pipelining = Number(opts.pipelining)
 const runs = Number(opts.runs)
 const argon2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 }
-const threadPoolSize = Math.max(2, availableParallelism())
+const threadPoolSize = Math.max(1, availableParallelism())
 const children: ChildProcess[] = []
 
 function stop(): void {
@@ -154,7 +154,7 @@ async function argon2Ceiling(seconds: number): Promise<number> {
   const out = spawnSync(
     process.execPath,
     [join(DIST, 'bench', 'argon2-ceiling.js'), String(connections), String(seconds), String(argon2.memoryCost), String(argon2.timeCost), String(argon2.parallelism)],
-    // The same thread pool as Keyturn's (see thread-pool.ts), so the ceiling is like for like.
+    // As many hashes at once as Keyturn runs (one per core, auth/passwords.ts), like for like.
     { encoding: 'utf8', env: { ...process.env, UV_THREADPOOL_SIZE: String(threadPoolSize) } },
   )
   if (out.status !== 0) throw new Error(`argon2 ceiling failed: ${out.stderr}`)
