@@ -59,6 +59,12 @@ export const EnvSchema = Type.Object({
   KEYTURN_ARGON2_MEMORY_KIB: Type.Integer({ minimum: 1024, maximum: 4194304, default: 19456 }),
   KEYTURN_ARGON2_TIME_COST: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
   KEYTURN_ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+  KEYTURN_ARGON2_CONCURRENCY: Type.Integer({
+    minimum: 0,
+    maximum: 64,
+    default: 0,
+    description: 'hashes handed to the thread pool at once, each holding KEYTURN_ARGON2_MEMORY_KIB while it runs (0: one per core, plus one)',
+  }),
   KEYTURN_LOGIN_RATE_LIMIT: Type.Integer({
     minimum: 0,
     default: 20,

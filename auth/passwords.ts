@@ -1,9 +1,11 @@
 // Password hashing with argon2id. @node-rs/argon2 runs each hash on libuv's thread pool,
-// so hashing never blocks the event loop. At most one hash per core runs at once: each
-// holds KEYTURN_ARGON2_MEMORY_KIB of memory, and more hashes than cores add memory, not
-// throughput. (Sizing libuv's pool instead cannot work from inside an ES module program:
-// the module loader has started the pool, at its default four threads, before any of our
-// code runs. A limit here also leaves the pool's other threads to file and DNS work.)
+// so hashing never blocks the event loop; `npm start` sizes that pool to the cores
+// (bin/keyturn-server.cjs). At most one hash per core plus one are handed to the pool at
+// once: each holds KEYTURN_ARGON2_MEMORY_KIB while it runs, and more hashes than cores add
+// memory, not throughput, wherever the process was started from (a pool started by the ES
+// module loader has four threads); the one extra waits in the pool's queue, so no thread
+// idles while the event loop hands out the next hash. The pool's file and DNS work waits
+// behind one queued hash at most.
 import { hash, parseOptions, verify, type Algorithm } from '@node-rs/argon2'
 import { randomBytes } from 'node:crypto'
 import { availableParallelism } from 'node:os'
@@ -27,7 +29,7 @@ export class PasswordHasher {
   private readonly dummyHash: Promise<string>
   private readonly limiter: Limiter
 
-  constructor(params: Argon2Params, concurrency = availableParallelism()) {
+  constructor(params: Argon2Params, concurrency = availableParallelism() + 1) {
     this.params = params
     this.limiter = new Limiter(Math.max(1, concurrency))
     this.dummyHash = this.hash(randomBytes(32).toString('hex'))

@@ -49,7 +49,7 @@ const connections = Number(opts.connections)
 const pipelining = Number(opts.pipelining)
 const runs = Number(opts.runs)
 const argon2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 }
-const threadPoolSize = Math.max(1, availableParallelism())
+const threadPoolSize = Math.max(2, availableParallelism())
 const children: ChildProcess[] = []
 
 function stop(): void {
@@ -154,7 +154,7 @@ async function argon2Ceiling(seconds: number): Promise<number> {
   const out = spawnSync(
     process.execPath,
     [join(DIST, 'bench', 'argon2-ceiling.js'), String(connections), String(seconds), String(argon2.memoryCost), String(argon2.timeCost), String(argon2.parallelism)],
-    // As many hashes at once as Keyturn runs (one per core, auth/passwords.ts), like for like.
+    // The thread pool Keyturn's launcher gives itself (bin/keyturn-server.cjs), like for like.
     { encoding: 'utf8', env: { ...process.env, UV_THREADPOOL_SIZE: String(threadPoolSize) } },
   )
   if (out.status !== 0) throw new Error(`argon2 ceiling failed: ${out.stderr}`)
@@ -199,7 +199,8 @@ async function main(): Promise<void> {
     // LOG_LEVEL=warn hides the "listening" line: pick a free port and poll it instead.
     const port = await freePort()
     const nodeArgs = opts['node-args'].split(',').filter(Boolean)
-    const keyturn = spawn(process.execPath, [...nodeArgs, join(DIST, 'server.js')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: 'inherit' })
+    // Started as `npm start` starts it, through the launcher that sizes libuv's pool.
+    const keyturn = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'keyturn-server.cjs')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: 'inherit' })
     children.push(keyturn)
     const keyturnUrl = `http://127.0.0.1:${port}`
     await waitForHttp(`${keyturnUrl}/health-check-404`, keyturn)

@@ -16,7 +16,7 @@ export default fp(
         memoryCost: config.KEYTURN_ARGON2_MEMORY_KIB,
         timeCost: config.KEYTURN_ARGON2_TIME_COST,
         parallelism: config.KEYTURN_ARGON2_PARALLELISM,
-      }),
+      }, config.KEYTURN_ARGON2_CONCURRENCY || undefined),
     )
   },
   { name: 'passwords', dependencies: ['config'] },
