@@ -33,6 +33,7 @@ export interface BenchReport {
   argon2: { memoryCost: number; timeCost: number; parallelism: number }
   sqliteSynchronous: string | null
   logLevel: string
+  nodeArgs: string[]
   results: ScenarioResult[]
 }
 
@@ -76,7 +77,7 @@ const HEADER = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'c
 function header(report: BenchReport): string {
   return (
     `${report.date}, store ${report.store}${report.sqliteSynchronous ? ` (synchronous=${report.sqliteSynchronous})` : ''}, ` +
-    `Node ${report.node}, ${report.machine.cpus} x ${report.machine.cpuModel}, ${report.machine.memoryGb} GiB; ` +
+    `Node ${report.node}${report.nodeArgs.length > 0 ? ` ${report.nodeArgs.join(' ')}` : ''}, ${report.machine.cpus} x ${report.machine.cpuModel}, ${report.machine.memoryGb} GiB; ` +
     `${report.connections} connections, pipelining ${report.pipelining}, median of ${report.runs} runs of ${report.durationSeconds}s; ` +
     `argon2id m=${report.argon2.memoryCost} KiB t=${report.argon2.timeCost} p=${report.argon2.parallelism}; LOG_LEVEL=${report.logLevel}; ` +
     `peak RSS limit ${RSS_LIMIT_MB} MB`

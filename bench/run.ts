@@ -5,7 +5,7 @@
 import autocannon from 'autocannon'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -18,6 +18,10 @@ import { SCENARIOS, type ScenarioContext } from './scenarios.js'
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const DIST = join(ROOT, 'dist')
 const PASSWORD = 'load-test-password'
+// The node flags `npm start` passes (package.json's start script), so that the bench runs
+// Keyturn as users do.
+const START_SCRIPT = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? ''
+const NPM_START_NODE_ARGS = (/node ((?:--\S+ )*)bin\/keyturn-server\.cjs/.exec(START_SCRIPT)?.[1] ?? '').split(' ').filter(Boolean)
 
 const { values: opts } = parseArgs({
   options: {
@@ -29,7 +33,8 @@ const { values: opts } = parseArgs({
     store: { type: 'string', default: 'sqlite' },
     'postgres-url': { type: 'string', default: process.env.KEYTURN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     users: { type: 'string', default: '200' },
-    // e.g. --node-args=--cpu-prof,--cpu-prof-dir=/tmp/prof to profile Keyturn under load
+    // More flags for Keyturn's node, after npm start's; e.g.
+    // --node-args=--cpu-prof,--cpu-prof-dir=/tmp/prof to profile Keyturn under load.
     'node-args': { type: 'string', default: '' },
     output: { type: 'string', default: join(ROOT, 'bench', 'results') },
     help: { type: 'boolean' },
@@ -198,7 +203,7 @@ async function main(): Promise<void> {
     const baselineUrl = `http://127.0.0.1:${baseline.line.trim()}`
     // LOG_LEVEL=warn hides the "listening" line: pick a free port and poll it instead.
     const port = await freePort()
-    const nodeArgs = opts['node-args'].split(',').filter(Boolean)
+    const nodeArgs = [...NPM_START_NODE_ARGS, ...opts['node-args'].split(',').filter(Boolean)]
     // Started as `npm start` starts it, through the launcher that sizes libuv's pool.
     const keyturn = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'keyturn-server.cjs')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: 'inherit' })
     children.push(keyturn)
@@ -254,6 +259,7 @@ async function main(): Promise<void> {
       argon2,
       sqliteSynchronous: store === 'sqlite' ? 'NORMAL' : null,
       logLevel: 'warn',
+      nodeArgs,
       results,
     }
     printTable(report)
