@@ -97,6 +97,7 @@ export class GroupCommitDriver implements Driver {
   readonly #mutex = new Mutex()
   #members: Member[] = []
   #flushQueued = false
+  #mustRollback = false
 
   constructor(
     private readonly writer: SQLite.Database,
@@ -173,7 +174,23 @@ export class GroupCommitDriver implements Driver {
     return result
   }
 
+  // Rolls back a transaction whose members were told it failed. Should the ROLLBACK itself
+  // fail, no batch may start on top of that work: the next one tries the ROLLBACK again first.
+  #discard(): void {
+    this.#mustRollback = true
+    try {
+      if (this.writer.inTransaction) run(this.writerStatements, SQL.rollback)
+      this.#mustRollback = false
+    } catch {
+      // left to #openBatch
+    }
+  }
+
   #openBatch(): void {
+    if (this.#mustRollback) {
+      if (this.writer.inTransaction) run(this.writerStatements, SQL.rollback)
+      this.#mustRollback = false
+    }
     if (this.writer.inTransaction) return
     // Members waiting on a batch whose transaction ended behind their back lost their work.
     if (this.#members.length > 0) this.#batchLost()
@@ -182,7 +199,9 @@ export class GroupCommitDriver implements Driver {
     // file's write lock, which other processes (the CLI, another instance) wait for.
     if (!this.#flushQueued) {
       this.#flushQueued = true
-      setImmediate(() => void this.#flush())
+      setImmediate(() => {
+        this.#flush().catch(() => {})
+      })
     }
   }
 
@@ -216,7 +235,9 @@ export class GroupCommitDriver implements Driver {
     try {
       run(this.writerStatements, SQL.commit)
     } catch (err) {
-      if (this.writer.inTransaction) run(this.writerStatements, SQL.rollback)
+      // A COMMIT refused with SQLITE_BUSY leaves the transaction open: end it, so that nothing
+      // of a batch whose members hear of a failure is ever committed later.
+      this.#discard()
       settle(members, err)
       return
     }

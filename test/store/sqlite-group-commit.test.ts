@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sql } from 'kysely'
 import t, { type Test } from 'tap'
 
 type Teardown = Pick<Test, 'teardown'>
@@ -105,6 +106,25 @@ t.test('a unique violation fails its transaction only, and the store goes on', a
   t.same(committedClientNames(path), ['also kept', 'kept'])
   const users = await store.db.selectFrom('users').select('password_hash').execute()
   t.same(users, [{ password_hash: 'x' }])
+})
+
+t.test('a COMMIT that fails fails every member of its batch, keeps nothing, and the store goes on', async (t) => {
+  const { store, path } = await sqliteStore(t)
+  // A deferred foreign key is checked at COMMIT: a dangling one makes the shared COMMIT fail.
+  const outcomes = await Promise.allSettled([
+    sql`pragma defer_foreign_keys = on`.execute(store.db),
+    store.db.transaction().execute((trx) => trx.insertInto('clients').values({ name: 'innocent', created_at: 1 }).execute()),
+    store.db.transaction().execute((trx) =>
+      trx.insertInto('refresh_tokens').values({ jti: 'dangling', session_id: 999, user_id: 1, issued_at: 0, expires_at: 1 }).execute(),
+    ),
+  ])
+  // (The pragma itself touches no table: only the two transactions are members.)
+  t.same(outcomes.slice(1).map((o) => o.status), ['rejected', 'rejected'], 'the innocent member fails with the guilty one')
+  t.match((outcomes[1] as PromiseRejectedResult).reason, { code: /^SQLITE_CONSTRAINT/ })
+  t.same(committedClientNames(path), [], 'nothing of the failed batch is committed')
+  await store.db.transaction().execute((trx) => trx.insertInto('clients').values({ name: 'later', created_at: 2 }).execute())
+  t.same(committedClientNames(path), ['later'], 'the next batch commits')
+  t.same(await store.db.selectFrom('refresh_tokens').select('jti').execute(), [])
 })
 
 t.test('an in-memory store works as before (one connection)', async (t) => {
