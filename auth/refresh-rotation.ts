@@ -4,10 +4,11 @@
 // unless the optional grace window lets a client whose answer was lost retry once.
 import type { FastifyInstance } from 'fastify'
 import type { TokenClaims } from '../plugins/tokens.js'
-import type { RefreshToken, Session, Transaction } from '../store/database.js'
+import type { RefreshToken, Transaction } from '../store/database.js'
+import { findRefreshContext, type RefreshSession } from '../store/refresh-context.js'
 import { claimForRotation, claimGraceRetry, findRefreshToken, insertRefreshToken } from '../store/refresh-tokens.js'
-import { findSession, revokeSession, touchSession } from '../store/sessions.js'
-import { findUserById, isAccountExpired } from '../store/users.js'
+import { revokeSession, touchSession } from '../store/sessions.js'
+import { isAccountExpired } from '../store/users.js'
 import { recordAudit, type AuditSource } from './audit.js'
 import { decodeForTokenEndpoint } from './decode.js'
 import { errors, tokenNotValid } from './errors.js'
@@ -28,12 +29,12 @@ export async function refreshTokens(app: FastifyInstance, raw: string, source: A
   const blacklistAfterRotation = config.KEYTURN_ROTATE_REFRESH_TOKENS && config.KEYTURN_BLACKLIST_AFTER_ROTATION
 
   const outcome = await db.transaction().execute(async (trx): Promise<Outcome> => {
-    const row = await findRefreshToken(trx, claims.jti)
-    const user = await findUserById(trx, claims.user_id)
-    if (!user || user.is_active !== 1 || isAccountExpired(user, now)) throw errors.noActiveAccountForToken()
+    const context = await findRefreshContext(trx, claims.jti, claims.sid, claims.user_id)
+    if (!context) throw errors.noActiveAccountForToken()
+    const { user, token: row, session } = context
+    if (user.is_active !== 1 || isAccountExpired(user, now)) throw errors.noActiveAccountForToken()
     // Signed by us but unknown to the store: flushed, or from a store that was reset.
     if (!row || row.user_id !== user.id || row.session_id !== claims.sid) throw tokenNotValid('invalid')
-    const session = await findSession(trx, row.session_id)
     if (!session || session.revoked_at !== null) throw tokenNotValid('blacklisted')
     const subject = { userId: user.id, clientId: user.client_id, sessionId: session.id }
     const audit = (event: 'refresh' | 'refresh_reuse', detail?: string) =>
@@ -81,7 +82,7 @@ export async function refreshTokens(app: FastifyInstance, raw: string, source: A
   return outcome.result
 }
 
-async function recordSuccessor(trx: Transaction, session: Session, jti: string, now: number, expiresAt: number) {
+async function recordSuccessor(trx: Transaction, session: RefreshSession, jti: string, now: number, expiresAt: number) {
   await insertRefreshToken(trx, { jti, session_id: session.id, user_id: session.user_id, issued_at: now, expires_at: expiresAt })
   await touchSession(trx, session.id, now)
 }
