@@ -34,6 +34,7 @@ export interface BenchReport {
   sqliteSynchronous: string | null
   logLevel: string
   nodeArgs: string[]
+  settings: Record<string, string>
   results: ScenarioResult[]
 }
 
@@ -80,6 +81,7 @@ function header(report: BenchReport): string {
     `Node ${report.node}${report.nodeArgs.length > 0 ? ` ${report.nodeArgs.join(' ')}` : ''}, ${report.machine.cpus} x ${report.machine.cpuModel}, ${report.machine.memoryGb} GiB; ` +
     `${report.connections} connections, pipelining ${report.pipelining}, median of ${report.runs} runs of ${report.durationSeconds}s; ` +
     `argon2id m=${report.argon2.memoryCost} KiB t=${report.argon2.timeCost} p=${report.argon2.parallelism}; LOG_LEVEL=${report.logLevel}; ` +
+    `${Object.entries(report.settings).map(([k, v]) => `${k}=${v}; `).join('')}` +
     `peak RSS limit ${RSS_LIMIT_MB} MB`
   )
 }

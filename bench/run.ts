@@ -37,6 +37,8 @@ const { values: opts } = parseArgs({
     // --node-args=--cpu-prof,--cpu-prof-dir=/tmp/prof to profile Keyturn under load.
     'node-args': { type: 'string', default: '' },
     output: { type: 'string', default: join(ROOT, 'bench', 'results') },
+    // A Keyturn setting for the run, e.g. --set KEYTURN_PG_POOL_SIZE=40 (repeatable).
+    set: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean' },
   },
 })
@@ -45,7 +47,8 @@ if (opts.help) {
   console.log(`npm run bench -- [--duration S] [--connections N] [--pipelining N] [--runs N]
                  [--scenarios ${SCENARIOS.map((s) => s.name).join(',')}] [--store sqlite|postgres]
                  [--postgres-url URL] [--users N] [--output DIR]
-                 [--node-args=--cpu-prof,--cpu-prof-dir=DIR]  (flags for Keyturn's node)`)
+                 [--node-args=--cpu-prof,--cpu-prof-dir=DIR]  (flags for Keyturn's node)
+                 [--set KEYTURN_SETTING=VALUE ...]  (Keyturn settings for the run)`)
   process.exit(0)
 }
 
@@ -166,6 +169,16 @@ async function argon2Ceiling(seconds: number): Promise<number> {
   return (JSON.parse(out.stdout) as { rate: number }).rate
 }
 
+function settings(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const pair of pairs) {
+    const match = /^(KEYTURN_[A-Z0-9_]+)=(.*)$/.exec(pair)
+    if (!match) throw new Error(`--set takes KEYTURN_SETTING=VALUE, not ${pair}`)
+    out[match[1] as string] = match[2] as string
+  }
+  return out
+}
+
 async function main(): Promise<void> {
   const names = opts.scenarios.split(',').map((s) => s.trim())
   const chosen = SCENARIOS.filter((s) => names.includes(s.name))
@@ -188,6 +201,7 @@ async function main(): Promise<void> {
     KEYTURN_REFRESH_RATE_LIMIT: '0',
     KEYTURN_VERIFY_RATE_LIMIT: '0',
     KEYTURN_BLACKLIST_RATE_LIMIT: '0',
+    ...settings(opts.set),
   }
   try {
     console.log(`seeding ${opts.users} users on ${store} ...`)
@@ -260,6 +274,7 @@ async function main(): Promise<void> {
       sqliteSynchronous: store === 'sqlite' ? 'NORMAL' : null,
       logLevel: 'warn',
       nodeArgs,
+      settings: settings(opts.set),
       results,
     }
     printTable(report)
