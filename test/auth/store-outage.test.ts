@@ -56,8 +56,13 @@ t.test('a Postgres outage: 503 and nothing changed, then recovery without a rest
     return { tokens: Number(tokens.n), sessions }
   }
   const before = await countRows()
+  // The user is in memory from here on (a login makes every instance read it again).
+  t.equal((await app.inject({ method: 'GET', url: '/api/user/', headers: bearer(pair.access) })).statusCode, 200)
 
   await relay.cut()
+  // Within the staleness limit an access token is still served from memory...
+  const early = await app.inject({ method: 'GET', url: '/api/user/', headers: bearer(pair.access) })
+  t.equal(early.statusCode, 200, 'served from memory while the revocation log is fresh enough')
   const answers = [
     await post(app, '/api/token/', { username: 'olga', password: PASSWORD }),
     await post(app, '/api/token/refresh/', { refresh: pair.refresh }),
@@ -68,10 +73,12 @@ t.test('a Postgres outage: 503 and nothing changed, then recovery without a rest
     t.equal(res.statusCode, 503, res.body)
     t.same(res.json(), UNAVAILABLE)
   }
-  // Past the staleness limit, authenticated calls fail closed rather than trust memory.
+  // ...past it, the same call fails closed rather than trust memory that may have missed a
+  // revocation (the user is still in memory: only the staleness check refuses it).
   await new Promise((r) => setTimeout(r, 1600))
   const me = await app.inject({ method: 'GET', url: '/api/user/', headers: bearer(pair.access) })
   t.equal(me.statusCode, 503)
+  t.same(me.json(), UNAVAILABLE)
   const ready = await app.inject({ method: 'GET', url: '/health/ready' })
   t.equal(ready.statusCode, 503)
 
