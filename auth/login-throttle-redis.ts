@@ -5,18 +5,21 @@ import type { Redis } from 'ioredis'
 import { createHash } from 'node:crypto'
 import { LoginThrottle, type Throttle } from './login-throttle.js'
 
-// Atomically: forget failures after a quiet spell, count this one, set the wait.
-const FAIL_SCRIPT = `
+// Atomically: answer the wait if there is one; otherwise forget failures after a quiet
+// spell, count this attempt, and set the wait for the next. Returns the wait (0: go ahead).
+const ATTEMPT_SCRIPT = `
+local now, free, maxd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local u0 = tonumber(redis.call('HGET', KEYS[1], 'u') or '0')
+if u0 > now then return u0 - now end
 local f = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
 local l = tonumber(redis.call('HGET', KEYS[1], 'l') or '0')
-local now, free, maxd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 if now - l > maxd * 2 then f = 0 end
 f = f + 1
 local u = 0
 if f > free then u = now + math.min(maxd, 1000 * 2 ^ (f - free - 1)) end
 redis.call('HSET', KEYS[1], 'f', f, 'l', now, 'u', u)
 redis.call('PEXPIRE', KEYS[1], maxd * 2)
-return u
+return 0
 `
 
 export class RedisLoginThrottle implements Throttle {
@@ -37,22 +40,15 @@ export class RedisLoginThrottle implements Throttle {
     return `${this.prefix}login-backoff:${createHash('sha256').update(login.trim().toLowerCase()).digest('hex')}`
   }
 
-  async waitMs(login: string, now: number): Promise<number> {
+  // A wait earned in this instance's memory while Redis was away still holds.
+  async attempt(login: string, now: number): Promise<number> {
+    const local = this.fallback.waitMs(login, now)
+    if (local > 0) return local
     try {
-      const until = Number((await this.redis.hget(this.key(login), 'u')) ?? 0)
-      return Math.max(0, until - now, await this.fallback.waitMs(login, now))
+      return Number(await this.redis.eval(ATTEMPT_SCRIPT, 1, this.key(login), now, this.free, this.maxDelayMs))
     } catch (err) {
       this.onError(err)
-      return this.fallback.waitMs(login, now)
-    }
-  }
-
-  async failed(login: string, now: number): Promise<void> {
-    try {
-      await this.redis.eval(FAIL_SCRIPT, 1, this.key(login), now, this.free, this.maxDelayMs)
-    } catch (err) {
-      this.onError(err)
-      await this.fallback.failed(login, now)
+      return this.fallback.attempt(login, now)
     }
   }
 

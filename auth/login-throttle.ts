@@ -3,6 +3,10 @@
 // 4 s, ... up to `maxDelayMs`). A success clears it, and the wait always ends, so the real
 // user is slowed, never locked out for good. Unknown usernames are throttled the same way,
 // so the throttle tells nothing about which accounts exist.
+//
+// An attempt counts as a failure the moment it is let through, in the same step as the
+// check: attempts in flight at once (a burst from many addresses, all hashing together)
+// see each other, where a count made after hashing let a burst of any size through.
 
 interface Entry {
   failures: number
@@ -13,9 +17,9 @@ interface Entry {
 const MAX_ENTRIES = 100_000
 
 export interface Throttle {
-  // Milliseconds until this account may try again (0: now).
-  waitMs(login: string, now: number): Promise<number>
-  failed(login: string, now: number): Promise<void>
+  // Milliseconds until this account may try again; 0: go ahead, and the attempt is counted.
+  attempt(login: string, now: number): Promise<number>
+  // Clears the count.
   succeeded(login: string): Promise<void>
 }
 
@@ -32,12 +36,19 @@ export class LoginThrottle implements Throttle {
     return login.trim().toLowerCase()
   }
 
-  async waitMs(login: string, now: number): Promise<number> {
+  // Synchronous, so the check and the count are one step for concurrent requests.
+  async attempt(login: string, now: number): Promise<number> {
+    const wait = this.waitMs(login, now)
+    if (wait === 0) this.count(login, now)
+    return wait
+  }
+
+  waitMs(login: string, now: number): number {
     const entry = this.entries.get(LoginThrottle.key(login))
     return entry ? Math.max(0, entry.blockedUntil - now) : 0
   }
 
-  async failed(login: string, now: number): Promise<void> {
+  private count(login: string, now: number): void {
     const key = LoginThrottle.key(login)
     const entry = this.entries.get(key) ?? { failures: 0, blockedUntil: 0, lastFailure: 0 }
     // A long quiet spell forgives old failures.

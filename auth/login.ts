@@ -26,7 +26,8 @@ export interface LoginInput {
 export async function login(app: FastifyInstance, input: LoginInput): Promise<LoginResponse> {
   const { db, passwords, tokens, config, loginThrottle } = app
   // A throttled account is refused before any hashing: guessing costs the guesser, not us.
-  const wait = await loginThrottle.waitMs(input.login, Date.now())
+  // A let-through attempt is counted now, as a failure until it succeeds.
+  const wait = await loginThrottle.attempt(input.login, Date.now())
   if (wait > 0) {
     app.audit.rateLimited(input.source, 'login_backoff')
     throw errors.throttled(wait)
@@ -35,7 +36,6 @@ export async function login(app: FastifyInstance, input: LoginInput): Promise<Lo
   const passwordOk = await passwords.verify(user?.password_hash, input.password)
   const now = Date.now()
   if (!user || !passwordOk || user.is_active !== 1 || isAccountExpired(user, now)) {
-    await loginThrottle.failed(input.login, now)
     // The same write whatever the reason, so the answer's timing tells nothing either.
     const detail = !user || !passwordOk ? 'invalid_credentials' : user.is_active !== 1 ? 'inactive' : 'expired'
     await recordAudit(db, input.source, { event: 'login_failed', outcome: 'failure', userId: user?.id, clientId: user?.client_id, detail }, now)

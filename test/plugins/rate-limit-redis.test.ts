@@ -29,6 +29,19 @@ t.test('the per-account backoff holds across two instances', { skip }, async (t)
   t.ok(Number(res.headers['retry-after']) >= 1)
 })
 
+t.test('catalogue 21: a concurrent burst spread over two instances is throttled in Redis', { skip }, async (t) => {
+  // Two stores: the backoff lives in Redis only, and two instances writing one SQLite file
+  // from one process would wait on each other's write lock with the event loop blocked.
+  const env = { ...shared(), KEYTURN_LOGIN_FREE_FAILURES: '3' }
+  const a = await build(t, { env })
+  const b = await build(t, { env })
+  for (const app of [a, b]) await createUser(app, { username: 'jana', password: 'right' })
+  const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => post(i % 2 ? a : b, '/api/token/', { username: 'jana', password: `wrong ${i}` })))
+  const codes = answers.map((r) => r.statusCode)
+  t.equal(codes.filter((c) => c === 401).length, 4, codes.join(' '))
+  t.equal(codes.filter((c) => c === 429).length, 26)
+})
+
 t.test('with Redis down, logins still work and the backoff holds per instance', async (t) => {
   // Nothing listens on port 1: every Redis command fails at once.
   const app = await build(t, { env: { KEYTURN_REDIS_URL: 'redis://127.0.0.1:1', KEYTURN_LOGIN_RATE_LIMIT: '2', KEYTURN_LOGIN_FREE_FAILURES: '2' } })

@@ -57,6 +57,18 @@ t.test('per-account backoff across addresses', async (t) => {
   t.equal((await attemptFrom('198.51.100.15', 'wrong')).statusCode, 401, 'a success cleared the count')
 })
 
+t.test('catalogue 21: a burst of concurrent wrong passwords from many addresses is throttled too', async (t) => {
+  const app = await build(t, { env: { KEYTURN_LOGIN_FREE_FAILURES: '3', KEYTURN_LOGIN_MAX_BACKOFF: '2s', KEYTURN_TRUST_PROXY: 'true' } })
+  await createUser(app, { username: 'burst', password: 'right' })
+  const answers = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => post(app, '/api/token/', { username: 'burst', password: `wrong ${i}` }, { 'x-forwarded-for': `203.0.113.${i}` })),
+  )
+  const codes = answers.map((r) => r.statusCode)
+  // The free failures and the one that starts the backoff are hashed; every other one waits.
+  t.equal(codes.filter((c) => c === 401).length, 4, codes.join(' '))
+  t.equal(codes.filter((c) => c === 429).length, 26)
+})
+
 // Refresh, verify and blacklist (and the logouts) have per-IP limits of their own: each
 // counts only its own requests, answers 429 with Retry-After and the rate-limit headers,
 // and the refused request consumes nothing.
