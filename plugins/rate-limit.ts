@@ -1,11 +1,14 @@
 // Per-IP request limits (@fastify/rate-limit), applied only where a route opts in through
-// `config: { rateLimit: fastify.rateLimits.<route> }` (login, refresh, verify, blacklist and
-// the logouts), and the per-account login backoff.
+// `onRequest: fastify.rateLimits.<kind>` (login, refresh, verify, blacklist and the
+// logouts), and the per-account login backoff. One limiter per kind, shared by all the URL
+// aliases of that kind: a route's own `config.rateLimit` would give each alias a budget of
+// its own (@fastify/rate-limit keeps a store per route), five login aliases five budgets.
 // The client IP is request.ip, which honours X-Forwarded-For only when KEYTURN_TRUST_PROXY
 // trusts the proxy. With KEYTURN_REDIS_URL both are shared by every instance; while Redis
 // is down, per-IP limits are skipped (logged) and the backoff falls back to memory.
 import rateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Redis } from 'ioredis'
 import { parseDuration } from '../auth/durations.js'
 import { sourceOf } from '../auth/audit.js'
@@ -13,15 +16,14 @@ import { ApiError } from '../auth/errors.js'
 import { LoginThrottle, type Throttle } from '../auth/login-throttle.js'
 import { RedisLoginThrottle } from '../auth/login-throttle-redis.js'
 
-export interface RouteRateLimit {
-  max: number
-  timeWindow: number
-}
+// An onRequest hook answering 429 (with Retry-After and the x-ratelimit-* headers) past the limit.
+export type RateLimitHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+const LIMIT_KINDS = ['login', 'refresh', 'verify', 'blacklist'] as const
 
 declare module 'fastify' {
   interface FastifyInstance {
-    // false when the limit is switched off (0)
-    rateLimits: Record<'login' | 'refresh' | 'verify' | 'blacklist', RouteRateLimit | false>
+    // The hooks to put in a route's onRequest; none when the limit is switched off (0).
+    rateLimits: Record<(typeof LIMIT_KINDS)[number], RateLimitHook[]>
     loginThrottle: Throttle
   }
 }
@@ -67,14 +69,20 @@ export default fp(
       ? new RedisLoginThrottle(redis, config.KEYTURN_REDIS_PREFIX, config.KEYTURN_LOGIN_FREE_FAILURES, maxBackoff, redisFailed)
       : new LoginThrottle(config.KEYTURN_LOGIN_FREE_FAILURES, maxBackoff)
     fastify.decorate('loginThrottle', throttle)
-    const window = parseDuration(config.KEYTURN_RATE_LIMIT_WINDOW)
-    const limit = (max: number): RouteRateLimit | false => (max > 0 ? { max, timeWindow: window } : false)
-    fastify.decorate('rateLimits', {
-      login: limit(config.KEYTURN_LOGIN_RATE_LIMIT),
-      refresh: limit(config.KEYTURN_REFRESH_RATE_LIMIT),
-      verify: limit(config.KEYTURN_VERIFY_RATE_LIMIT),
-      blacklist: limit(config.KEYTURN_BLACKLIST_RATE_LIMIT),
-    })
+    const timeWindow = parseDuration(config.KEYTURN_RATE_LIMIT_WINDOW)
+    const maxima = {
+      login: config.KEYTURN_LOGIN_RATE_LIMIT,
+      refresh: config.KEYTURN_REFRESH_RATE_LIMIT,
+      verify: config.KEYTURN_VERIFY_RATE_LIMIT,
+      blacklist: config.KEYTURN_BLACKLIST_RATE_LIMIT,
+    }
+    const hooks = {} as Record<(typeof LIMIT_KINDS)[number], RateLimitHook[]>
+    for (const kind of LIMIT_KINDS) {
+      const max = maxima[kind]
+      // The kind is in the key: on Redis every limiter made this way shares one key space.
+      hooks[kind] = max > 0 ? [fastify.rateLimit({ max, timeWindow, keyGenerator: (request) => `${kind}:${request.ip}` }) as RateLimitHook] : []
+    }
+    fastify.decorate('rateLimits', hooks)
   },
   { name: 'rate-limit', dependencies: ['config'] },
 )

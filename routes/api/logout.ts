@@ -15,7 +15,7 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/logout/',
     {
-      config: { rateLimit: fastify.rateLimits.blacklist },
+      onRequest: fastify.rateLimits.blacklist,
       schema: {
         tags,
         summary: 'Log out: blacklist the refresh token and end its session',
@@ -32,8 +32,7 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/users/auth/logout/',
     {
-      onRequest: fastify.authenticate,
-      config: { rateLimit: fastify.rateLimits.blacklist },
+      onRequest: [...fastify.rateLimits.blacklist, fastify.authenticate],
       schema: {
         tags,
         summary: "Log out (authenticated): the refresh token must be the caller's",
@@ -51,7 +50,7 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/v1/auth/logout/',
     {
-      config: { rateLimit: fastify.rateLimits.blacklist },
+      onRequest: fastify.rateLimits.blacklist,
       schema: {
         tags,
         summary: 'Log out: end the session of the refresh token',
@@ -68,8 +67,7 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/v1/auth/logout/all/',
     {
-      onRequest: fastify.authenticate,
-      config: { rateLimit: fastify.rateLimits.blacklist },
+      onRequest: [...fastify.rateLimits.blacklist, fastify.authenticate],
       schema: {
         tags,
         summary: 'Log out from every device',

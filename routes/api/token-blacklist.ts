@@ -12,7 +12,7 @@ const tokenBlacklist: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.post(
       url,
       {
-        config: { rateLimit: fastify.rateLimits.blacklist },
+        onRequest: fastify.rateLimits.blacklist,
         schema: {
           tags: ['token'],
           summary: 'Blacklist a refresh token (ends its session)',

@@ -20,7 +20,7 @@ const tokenObtain: FastifyPluginAsyncTypebox = async (fastify) => {
           body: LoginBody,
           response: withErrors({ 200: LoginResponse, 401: TokenErrorBody, 429: Detail }),
         },
-        config: { rateLimit: fastify.rateLimits.login },
+        onRequest: fastify.rateLimits.login,
         // `login` is accepted in place of `username` (clients differ).
         preValidation: async (request) => {
           const body = request.body as Record<string, unknown> | undefined

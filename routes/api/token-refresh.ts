@@ -11,7 +11,7 @@ const tokenRefresh: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.post(
       url,
       {
-        config: { rateLimit: fastify.rateLimits.refresh },
+        onRequest: fastify.rateLimits.refresh,
         schema: {
           tags: ['token'],
           summary: 'Refresh: a new access token (and, with rotation, a new refresh token)',

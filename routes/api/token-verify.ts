@@ -10,7 +10,7 @@ const tokenVerify: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.post(
       url,
       {
-        config: { rateLimit: fastify.rateLimits.verify },
+        onRequest: fastify.rateLimits.verify,
         schema: {
           tags: ['token'],
           summary: 'Verify an access or refresh token',

@@ -9,13 +9,17 @@ const skip = redisUrl ? false : 'KEYTURN_TEST_REDIS_URL is not set'
 const shared = () => ({ KEYTURN_REDIS_URL: redisUrl ?? '', KEYTURN_REDIS_PREFIX: `kt-test-${randomBytes(4).toString('hex')}:` })
 
 t.test('the per-IP login limit holds across two instances', { skip }, async (t) => {
-  const env = { ...shared(), KEYTURN_LOGIN_RATE_LIMIT: '3' }
+  const env = { ...shared(), KEYTURN_LOGIN_RATE_LIMIT: '3', KEYTURN_VERIFY_RATE_LIMIT: '3' }
   const a = await build(t, { env })
   const b = await build(t, { url: a.config.KEYTURN_DATABASE_URL, env })
   await createUser(a, { username: 'hana' })
   const codes = []
-  for (const app of [a, b, a, b]) codes.push((await post(app, '/api/token/', { username: 'hana', password: 'wrong' })).statusCode)
+  // Across instances and across the route's aliases alike (catalogue 20).
+  const urls = ['/api/token/', '/api/login/', '/api/v1/auth/token/', '/api/auth/token/']
+  for (const [i, app] of [a, b, a, b].entries()) codes.push((await post(app, urls[i] as string, { username: 'hana', password: 'wrong' })).statusCode)
   t.same(codes, [401, 401, 401, 429])
+  // Another kind keeps its own budget in the same Redis.
+  t.equal((await post(a, '/api/token/verify/', { token: 'x' })).statusCode, 401)
 })
 
 t.test('the per-account backoff holds across two instances', { skip }, async (t) => {

@@ -19,6 +19,22 @@ t.test('the (N+1)th login attempt in the window is throttled', async (t) => {
   t.equal((await post(app, '/api/token/verify/', { token: 'x' })).statusCode, 401)
 })
 
+t.test('catalogue 20: the aliases of a route share one budget per address', async (t) => {
+  const app = await build(t, { env: { KEYTURN_LOGIN_RATE_LIMIT: '3', KEYTURN_BLACKLIST_RATE_LIMIT: '2' } })
+  await createUser(app, { username: 'frank' })
+  const logins = ['/api/token/', '/api/login/', '/api/auth/token/', '/api/users/auth/login/', '/api/v1/auth/token']
+  const codes = []
+  for (const url of logins) codes.push((await post(app, url, { username: 'frank', password: 'wrong' })).statusCode)
+  t.same(codes, [401, 401, 401, 429, 429])
+  // Blacklist and the logouts are one kind: one budget across all of their URLs.
+  const revokes = ['/api/token/blacklist/', '/api/logout/', '/api/v1/auth/logout/']
+  const answers = []
+  for (const url of revokes) answers.push((await post(app, url, { refresh: 'not a token' })).statusCode)
+  t.same(answers, [401, 401, 429])
+  // Kinds do not share: refresh still has its whole budget.
+  t.equal((await post(app, '/api/token/refresh/', { refresh: 'not a token' })).statusCode, 401)
+})
+
 t.test('behind a trusted proxy, each client address has its own budget', async (t) => {
   const app = await build(t, { env: { KEYTURN_LOGIN_RATE_LIMIT: '2', KEYTURN_TRUST_PROXY: '127.0.0.1' } })
   await createUser(app, { username: 'frank' })
