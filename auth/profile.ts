@@ -1,4 +1,4 @@
-import type { UserWithClient } from '../store/users.js'
+import type { CachedUser } from './revocation-state.js'
 import { isAccountExpired } from '../store/users.js'
 import type { Profile } from '../schemas/profile.js'
 
@@ -9,7 +9,7 @@ export function isoUtc(ms: number): string {
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : isoUtc(ms))
 
-export function toProfile(user: Omit<UserWithClient, 'password_hash'>, now: number): Profile {
+export function toProfile(user: CachedUser, now: number): Profile {
   return {
     id: user.id,
     user_id: user.id,

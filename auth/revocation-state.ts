@@ -5,17 +5,8 @@
 // the store's revocation log for other processes' writes.
 import type { UserWithClient } from '../store/users.js'
 
-// The user as authentication and the profile need it; never the password hash.
-export interface CachedUser {
-  id: number
-  username: string
-  clientId: number | null
-  isActive: boolean
-  isStaff: boolean
-  isSuperuser: boolean
-  expiresAt: number | null
-  row: Omit<UserWithClient, 'password_hash'>
-}
+// The user's row as authentication and the profile need it; never the password hash.
+export type CachedUser = Omit<UserWithClient, 'password_hash'>
 
 const MAX_CACHED_USERS = 100_000
 

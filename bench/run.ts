@@ -187,6 +187,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keyturn-bench-'))
   const pgSchema = store === 'postgres' ? await freshPostgresSchema(opts['postgres-url']) : undefined
   const databaseUrl = pgSchema?.url ?? `sqlite:${join(dataDir, 'keyturn.sqlite')}`
+  const keyturnSettings = settings(opts.set)
   const env = {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
     KEYTURN_REFRESH_RATE_LIMIT: '0',
     KEYTURN_VERIFY_RATE_LIMIT: '0',
     KEYTURN_BLACKLIST_RATE_LIMIT: '0',
-    ...settings(opts.set),
+    ...keyturnSettings,
   }
   try {
     console.log(`seeding ${opts.users} users on ${store} ...`)
@@ -274,7 +275,7 @@ async function main(): Promise<void> {
       sqliteSynchronous: store === 'sqlite' ? 'NORMAL' : null,
       logLevel: 'warn',
       nodeArgs,
-      settings: settings(opts.set),
+      settings: keyturnSettings,
       results,
     }
     printTable(report)

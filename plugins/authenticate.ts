@@ -4,6 +4,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { bearerTokenNotValid, errors, TokenError } from '../auth/errors.js'
+import { isAccountExpired } from '../store/users.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,13 +39,13 @@ export default fp(
 
       const user = await revocations.loadUser(claims.user_id)
       if (user === null) throw errors.userNotFound()
-      if (!user.isActive || (user.expiresAt !== null && user.expiresAt <= now)) throw errors.userInactive()
+      if (user.is_active !== 1 || isAccountExpired(user, now)) throw errors.userInactive()
       request.user = {
         id: user.id,
         username: user.username,
-        clientId: user.clientId,
-        isStaff: user.isStaff,
-        isSuperuser: user.isSuperuser,
+        clientId: user.client_id,
+        isStaff: user.is_staff === 1,
+        isSuperuser: user.is_superuser === 1,
         sessionId: claims.sid,
         jti: claims.jti,
       }

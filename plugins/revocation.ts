@@ -56,17 +56,8 @@ export default fp(
         const row = await findUserById(db, userId)
         let user: CachedUser | null = null
         if (row) {
-          const { password_hash: _hash, ...profile } = row
-          user = {
-            id: row.id,
-            username: row.username,
-            clientId: row.client_id,
-            isActive: row.is_active === 1,
-            isStaff: row.is_staff === 1,
-            isSuperuser: row.is_superuser === 1,
-            expiresAt: row.expires_at,
-            row: profile,
-          }
+          const { password_hash: _hash, ...rest } = row
+          user = rest
         }
         state.setUser(userId, user)
         return user

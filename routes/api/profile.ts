@@ -23,7 +23,7 @@ const profile: FastifyPluginAsyncTypebox = async (fastify) => {
         // From the user state authenticate has just loaded: no store round trip.
         const user = await fastify.revocations.loadUser(request.user.id)
         if (!user) throw errors.userNotFound()
-        return toProfile(user.row, Date.now())
+        return toProfile(user, Date.now())
       },
     )
   }
