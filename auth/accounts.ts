@@ -1,9 +1,9 @@
 // Account administration shared by the CLI, the tests and (later) admin routes. Every
-// change that must reach running instances goes through the revocation log.
+// change that must reach running instances goes through the revocation log: a users row's
+// own triggers write its entry (migrations/2026-11-24T00-user-change-revocations.ts).
 import type { Kysely } from 'kysely'
 import type { Database, User } from '../store/database.js'
 import { createClient, findClientByName } from '../store/clients.js'
-import { recordRevocation } from '../store/revocations.js'
 import { revokeUserSessions } from '../store/sessions.js'
 import { findUserByUsername, insertUser, setPasswordHash } from '../store/users.js'
 import { CLI_SOURCE, recordAudit } from './audit.js'
@@ -92,7 +92,6 @@ export async function changePassword(
   const ended = await db.transaction().execute(async (trx) => {
     await setPasswordHash(trx, user.id, hash, now)
     const sessions = await revokeUserSessions(trx, user.id, 'password_changed', now)
-    await recordRevocation(trx, 'user', user.id, now)
     const detail = `ended ${sessions.length} session(s)`
     await recordAudit(trx, CLI_SOURCE, { event: 'password_changed', outcome: 'success', userId: user.id, clientId: user.client_id, detail }, now)
     return sessions.length
@@ -109,7 +108,7 @@ export interface AccountChanges {
 }
 
 // Changes a user's standing. Deactivating ends every session; any change reaches the
-// in-memory user state of every instance through the revocation log.
+// in-memory user state of every instance through the revocation log (by the trigger).
 export async function updateAccount(
   db: Kysely<Database>,
   username: string,
@@ -132,7 +131,6 @@ export async function updateAccount(
   const ended = await db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ ...defined, updated_at: now }).where('id', '=', user.id).execute()
     const sessions = endsSessions ? await revokeUserSessions(trx, user.id, 'account_disabled', now) : []
-    await recordRevocation(trx, 'user', user.id, now)
     return sessions.length
   })
   const updated = await findUserByUsername(db, username)

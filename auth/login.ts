@@ -4,7 +4,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { LoginResponse } from '../schemas/token.js'
 import { insertRefreshToken } from '../store/refresh-tokens.js'
-import { recordRevocation } from '../store/revocations.js'
 import { insertSession } from '../store/sessions.js'
 import { findUserByLogin, isAccountExpired, setPasswordHash, touchLastLogin } from '../store/users.js'
 import { recordAudit, type AuditSource } from './audit.js'
@@ -71,10 +70,10 @@ export async function login(app: FastifyInstance, input: LoginInput): Promise<Lo
       issued_at: now,
       expires_at: refresh.expiresAt,
     })
+    // Either update changes the profile every instance keeps in memory; the users trigger
+    // writes the revocation log entry that tells the other instances.
     if (config.KEYTURN_UPDATE_LAST_LOGIN) await touchLastLogin(trx, user.id, now)
     if (rehash) await setPasswordHash(trx, user.id, rehash, now)
-    // The profile every instance keeps in memory has changed (last_login, updated_at).
-    if (config.KEYTURN_UPDATE_LAST_LOGIN || rehash) await recordRevocation(trx, 'user', user.id, now)
     await recordAudit(trx, input.source, { event: 'login', outcome: 'success', userId: user.id, clientId: user.client_id, sessionId: session.id }, now)
     return { session, access, refresh }
   })

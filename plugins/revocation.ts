@@ -1,13 +1,14 @@
-// Keeps RevocationState current across instances by polling the `revocations` log. Rows are
-// read again for an overlap window, because a transaction that began earlier may commit
-// after a later one: re-applying a row is harmless, missing one is not.
+// Keeps RevocationState current across instances by polling the `revocations` log. After the
+// start, rows are picked by commit order (revocationMark), never by created_at: a row's time
+// comes from whichever clock wrote it (an instance, or the database for the users triggers)
+// and precedes its COMMIT by as long as its transaction stays open (an operator's psql
+// session, for minutes), so no window on created_at is sure to see it. Re-applying a row is
+// harmless, missing one is not.
 import fp from 'fastify-plugin'
 import { RevocationState, type CachedUser } from '../auth/revocation-state.js'
 import { errors } from '../auth/errors.js'
-import { revocationsSince } from '../store/revocations.js'
+import { revocationMark, revocationsAfter, revocationsSince } from '../store/revocations.js'
 import { findUserById } from '../store/users.js'
-
-const OVERLAP_MS = 10_000
 
 export interface Revocations {
   state: RevocationState
@@ -32,17 +33,18 @@ export default fp(
     const { config, db, tokens } = fastify
     const state = new RevocationState(tokens.accessLifetimeMs, tokens.leewayMs)
     let lastSyncAt = 0
-    let cursor = 0
+    let mark: string | undefined
 
     async function sync(now: number): Promise<void> {
-      const since = cursor === 0 ? now - state.retentionMs : cursor - OVERLAP_MS
-      const rows = await revocationsSince(db, since)
+      const next = await revocationMark(db)
+      // At the start only what may still matter: revocations younger than an access token.
+      const rows = mark === undefined ? await revocationsSince(db, now - state.retentionMs) : await revocationsAfter(db, mark)
       for (const row of rows) {
         if (row.kind === 'session') state.revokeSession(row.subject_id, row.created_at)
         else state.forgetUser(row.subject_id)
       }
       state.prune(now)
-      cursor = now
+      mark = next
       lastSyncAt = now
     }
 

@@ -8,7 +8,7 @@
 //   rolls back alone and the others keep their work;
 // - once nothing runs (at the end of the event loop's turn), the outer transaction commits,
 //   and only then does each member's commit resolve: no answer is sent for work that is not
-//   durable, and a failed COMMIT fails every member (none of their work is kept);
+//   durable, and a failed COMMIT fails every member as an outage (none of their work is kept);
 // - a write outside any transaction is a member of its own;
 // - reads outside a transaction go to a second connection, which sees only committed data,
 //   so nothing is ever read from a batch that may yet fail.
@@ -23,6 +23,7 @@ import {
   type Driver,
   type QueryResult,
 } from 'kysely'
+import { isStoreUnavailable } from './errors.js'
 
 // A batch is committed early when it reaches this many members, so that one slow
 // transaction (one awaiting I/O while holding the connection) cannot grow it without bound.
@@ -238,7 +239,9 @@ export class GroupCommitDriver implements Driver {
       // A COMMIT refused with SQLITE_BUSY leaves the transaction open: end it, so that nothing
       // of a batch whose members hear of a failure is ever committed later.
       this.#discard()
-      settle(members, err)
+      // Each member's own work was sound (a deferred constraint may be another member's): to
+      // its caller the lost batch is an outage (503), never a failure of its request (500).
+      settle(members, isStoreUnavailable(err) ? err : batchLost(err))
       return
     }
     settle(members)
@@ -253,8 +256,8 @@ export class GroupCommitDriver implements Driver {
 
 // The batch's transaction ended under its members (an I/O error or a full disk rolls back the
 // whole transaction): their work is gone, which their callers hear as an outage (503).
-function batchLost(): Error {
-  return Object.assign(new Error('the SQLite batch transaction was rolled back'), { code: 'SQLITE_ABORT_ROLLBACK' })
+function batchLost(cause?: unknown): Error {
+  return Object.assign(new Error('the SQLite batch transaction was rolled back', { cause }), { code: 'SQLITE_ABORT_ROLLBACK' })
 }
 
 function settle(members: Member[], err?: unknown): void {

@@ -1,9 +1,11 @@
 // Several instances on one store: a revocation made on one is honoured by the others within
-// a second, without a store query per request (they poll the revocation log).
+// a second, without a store query per request (they poll the revocation log). So is a change
+// an operator makes straight in the store, however long its transaction stays open.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { updateAccount } from '../../auth/accounts.js'
 import { bearer, build, createUser, login, post, stores } from '../helper.js'
+import { operatorConnection } from '../operator-connection.js'
 
 const POLL = { KEYTURN_REVOCATION_POLL_MS: '500' }
 
@@ -47,5 +49,29 @@ for (const store of stores()) {
       const res = await c.inject({ method: 'GET', url: '/api/user/', headers: bearer(pair.access) })
       t.equal(res.statusCode, 401)
     })
+  })
+}
+
+for (const store of stores()) {
+  t.test(`catalogue 11: an operator's change committed long after it was made still reaches the instance (${store})`, async (t) => {
+    // No poll of its own during the test: each sync() below is one, its argument the clock.
+    const app = await build(t, { store, env: { KEYTURN_REVOCATION_POLL_MS: '10000' } })
+    const user = await createUser(app)
+    const pair = await login(app, user.username)
+    const me = () => app.inject({ method: 'GET', url: '/api/user/', headers: bearer(pair.access) })
+    t.equal((await me()).statusCode, 200, 'the user is in memory')
+
+    const operator = await operatorConnection(t, app.config.KEYTURN_DATABASE_URL)
+    await operator.exec('begin')
+    await operator.exec(`update ${operator.users} set is_active = 0 where id = ${user.id}`)
+    // A minute passes before the COMMIT (the same, to a poll, as a database clock a minute
+    // behind the instance's): the entry's created_at is far behind every poll after it.
+    await app.revocations.sync(Date.now() + 60_000)
+    t.equal((await me()).statusCode, 200, 'not committed yet: still served from memory')
+    await operator.exec('commit')
+    await app.revocations.sync(Date.now() + 61_000)
+    const res = await me()
+    t.equal(res.statusCode, 401, 'the next poll after the COMMIT drops the user')
+    t.strictSame(res.json(), { detail: 'User is inactive', code: 'user_inactive' })
   })
 }

@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { base64url, bearer, build, createUser, expect401, login, post, storeSnapshot, stores } from '../helper.js'
+import { sql } from 'kysely'
+import { base64url, bearer, build, createUser, expect401, login, post, storeSnapshot, stores, UNAVAILABLE } from '../helper.js'
 import { BLACKLIST_PATHS } from '../../routes/api/token-blacklist.js'
 
 const INVALID = { detail: 'Token is invalid or expired', code: 'token_not_valid' }
@@ -145,3 +146,37 @@ for (const store of stores()) {
     })
   })
 }
+
+// Catalogue 15 on SQLite, without timing: the logout's transaction shares its batch's COMMIT
+// (store/sqlite-group-commit.ts) with one whose deferred foreign key makes that COMMIT fail.
+// An answer sent before the COMMIT would say "logged out" for a revocation that is lost.
+t.test('catalogue 15: a logout whose shared COMMIT fails answers 503, and nothing of it is kept (sqlite file)', async (t) => {
+  const app = await build(t)
+  await createUser(app, { username: 'alice' })
+  for (const url of ['/api/logout/', '/api/token/blacklist/']) {
+    const pair = await login(app, 'alice')
+    const before = await storeSnapshot(app)
+    const transaction = app.db.transaction.bind(app.db)
+    let spoiler: Promise<unknown> = Promise.resolve('never began')
+    const spy = t.capture(app.db, 'transaction', () => {
+      spy.restore()
+      // Begun in the same event-loop turn as the logout's own transaction (returned below),
+      // so both are in the batch whose COMMIT that turn's end runs.
+      spoiler = transaction()
+        .execute(async (trx) => {
+          await sql`pragma defer_foreign_keys = on`.execute(trx)
+          await trx.insertInto('refresh_tokens').values({ jti: 'dangling', session_id: 999_999, user_id: 0, issued_at: 0, expires_at: 1 }).execute()
+        })
+        .then(() => 'committed', (err: unknown) => err)
+      return transaction()
+    })
+    const res = await post(app, url, { refresh: pair.refresh })
+    t.equal(spy.args().length, 1, `${url}: the logout began one transaction`)
+    t.match(await spoiler, { cause: { code: /^SQLITE_CONSTRAINT/ } }, `${url}: the shared COMMIT failed`)
+    t.equal(res.statusCode, 503, `${url}: never 200`)
+    t.strictSame(res.json(), UNAVAILABLE, `${url}: the contract's body`)
+    t.strictSame(await storeSnapshot(app), before, `${url}: nothing of the logout is committed`)
+    t.equal((await profile(app, pair.access)).statusCode, 200, `${url}: the access token still works`)
+    t.equal((await refresh(app, pair.refresh)).statusCode, 200, `${url}: the refresh token still works`)
+  }
+})

@@ -120,7 +120,8 @@ t.test('a COMMIT that fails fails every member of its batch, keeps nothing, and 
   ])
   // (The pragma itself touches no table: only the two transactions are members.)
   t.same(outcomes.slice(1).map((o) => o.status), ['rejected', 'rejected'], 'the innocent member fails with the guilty one')
-  t.match((outcomes[1] as PromiseRejectedResult).reason, { code: /^SQLITE_CONSTRAINT/ })
+  // The innocent member hears of an outage (503), the COMMIT's own error as its cause.
+  t.match((outcomes[1] as PromiseRejectedResult).reason, { code: 'SQLITE_ABORT_ROLLBACK', cause: { code: /^SQLITE_CONSTRAINT/ } })
   t.same(committedClientNames(path), [], 'nothing of the failed batch is committed')
   await store.db.transaction().execute((trx) => trx.insertInto('clients').values({ name: 'later', created_at: 2 }).execute())
   t.same(committedClientNames(path), ['later'], 'the next batch commits')

@@ -1,0 +1,54 @@
+// Frozen in time. Every change to a users row, however it is made (Keyturn, or an operator
+// in psql or sqlite3), writes a 'user' entry to the revocation log in the same transaction,
+// so no instance keeps serving a cached user that was deleted or changed.
+//
+// On Postgres each log row also carries the id of the transaction that wrote it (xact): the
+// poll reads the log in commit order by it, never by created_at (see plugins/revocation.ts).
+// On SQLite the ids are in commit order already (one writer at a time, AUTOINCREMENT).
+import { PostgresAdapter, sql, type Kysely } from 'kysely'
+
+// Only raw SQL here: no table types needed.
+type Db = Kysely<unknown>
+
+// julianday rather than unixepoch('subsec'): the trigger also runs inside an operator's
+// sqlite3, which may predate 3.42.
+const SQLITE_NOW_MS = sql.raw(`cast(round((julianday('now') - 2440587.5) * 86400000) as integer)`)
+
+export async function up(db: Db): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await sql`alter table revocations add column xact xid8 not null default pg_current_xact_id()`.execute(db)
+    await sql`create index revocations_xact on revocations (xact)`.execute(db)
+    // The log is the one beside the users table: an operator's search_path may name another.
+    await sql`
+      create function keyturn_user_changed() returns trigger language plpgsql as $$
+      declare
+        ids bigint[] := case when tg_op = 'UPDATE' and new.id <> old.id then array[old.id, new.id] else array[old.id] end;
+      begin
+        execute format('insert into %I.revocations (kind, subject_id, created_at)
+                        select ''user'', id, $2 from unnest($1) as id', tg_table_schema)
+          using ids, floor(extract(epoch from clock_timestamp()) * 1000)::bigint;
+        return null;
+      end $$`.execute(db)
+    await sql`create trigger users_changed after update or delete on users
+              for each row execute function keyturn_user_changed()`.execute(db)
+    return
+  }
+  await sql`create trigger users_updated after update on users begin
+    insert into revocations (kind, subject_id, created_at) values ('user', old.id, ${SQLITE_NOW_MS});
+    insert into revocations (kind, subject_id, created_at) select 'user', new.id, ${SQLITE_NOW_MS} where new.id <> old.id;
+  end`.execute(db)
+  await sql`create trigger users_deleted after delete on users begin
+    insert into revocations (kind, subject_id, created_at) values ('user', old.id, ${SQLITE_NOW_MS});
+  end`.execute(db)
+}
+
+export async function down(db: Db): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await sql`drop trigger users_changed on users`.execute(db)
+    await sql`drop function keyturn_user_changed()`.execute(db)
+    await sql`alter table revocations drop column xact`.execute(db)
+    return
+  }
+  await sql`drop trigger users_updated`.execute(db)
+  await sql`drop trigger users_deleted`.execute(db)
+}
