@@ -189,7 +189,8 @@ export function serverOptions(config: KeyturnConfig): FastifyServerOptions {
     trustProxy: parseTrustProxy(config.KEYTURN_TRUST_PROXY),
     bodyLimit: config.KEYTURN_BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    return503OnClosing: true,
+    // plugins/drain.ts answers requests that arrive while closing with the contract's 503.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   }
 }
