@@ -5,7 +5,7 @@
 // password into the username field).
 import type { FastifyRequest } from 'fastify'
 import { insertAuditEvent } from '../store/audit.js'
-import type { Executor } from '../store/database.js'
+import type { Executor, NewAuditEvent } from '../store/database.js'
 
 export const AUDIT_EVENTS = [
   'login',
@@ -46,8 +46,12 @@ export interface AuditEntry {
 }
 
 export async function recordAudit(db: Executor, source: AuditSource, entry: AuditEntry, now: number): Promise<void> {
-  await insertAuditEvent(db, {
-    created_at: now,
+  await insertAuditEvent(db, { created_at: now, ...auditRow(source, entry) })
+}
+
+// The row an entry becomes, for flows that write it as part of a statement of their own.
+export function auditRow(source: AuditSource, entry: AuditEntry): Omit<NewAuditEvent, 'id' | 'created_at'> {
+  return {
     event: entry.event,
     outcome: entry.outcome,
     user_id: entry.userId ?? null,
@@ -57,5 +61,5 @@ export async function recordAudit(db: Executor, source: AuditSource, entry: Audi
     ip_address: source.ip,
     user_agent: source.userAgent,
     detail: entry.detail?.slice(0, 255) ?? null,
-  })
+  }
 }

@@ -1,15 +1,17 @@
-// Refresh with rotation. The old token is claimed by one conditional UPDATE inside the
-// transaction that records its successor, so of N concurrent refreshes exactly one wins.
+// Refresh with rotation. The old token is claimed by one conditional UPDATE, written
+// together with its successor (store/refresh-commit.ts), so of N concurrent refreshes
+// exactly one wins.
 // A token that was already rotated is a reuse (RFC 9700 4.14.2): the whole session ends,
 // unless the optional grace window lets a client whose answer was lost retry once.
 import type { FastifyInstance } from 'fastify'
 import type { TokenClaims } from '../plugins/tokens.js'
 import type { RefreshToken, Transaction } from '../store/database.js'
-import { findRefreshContext, type RefreshSession } from '../store/refresh-context.js'
-import { claimForRotation, claimGraceRetry, findRefreshToken, insertRefreshToken } from '../store/refresh-tokens.js'
-import { revokeSession, touchSession } from '../store/sessions.js'
+import { commitRefresh } from '../store/refresh-commit.js'
+import { findRefreshContext } from '../store/refresh-context.js'
+import { claimGraceRetry, findRefreshToken } from '../store/refresh-tokens.js'
+import { revokeSession } from '../store/sessions.js'
 import { isAccountExpired } from '../store/users.js'
-import { recordAudit, type AuditSource } from './audit.js'
+import { auditRow, recordAudit, type AuditEntry, type AuditSource } from './audit.js'
 import { decodeForTokenEndpoint } from './decode.js'
 import { errors, tokenNotValid } from './errors.js'
 import { isSessionActive, sessionPolicy } from './session-policy.js'
@@ -19,72 +21,78 @@ export interface RefreshResult {
   refresh?: string
 }
 
-type Outcome = { kind: 'ok'; result: RefreshResult } | { kind: 'reuse'; sessionId: number }
-
 export async function refreshTokens(app: FastifyInstance, raw: string, source: AuditSource, now = Date.now()): Promise<RefreshResult> {
   const { db, tokens, config, revocations } = app
   const claims = decodeForTokenEndpoint(tokens, raw, 'refresh')
   if (revocations.state.isSessionRevoked(claims.sid)) throw tokenNotValid('blacklisted')
-  const policy = sessionPolicy(config)
-  const blacklistAfterRotation = config.KEYTURN_ROTATE_REFRESH_TOKENS && config.KEYTURN_BLACKLIST_AFTER_ROTATION
+  const rotate = config.KEYTURN_ROTATE_REFRESH_TOKENS
+  const blacklistAfterRotation = rotate && config.KEYTURN_BLACKLIST_AFTER_ROTATION
 
-  const outcome = await db.transaction().execute(async (trx): Promise<Outcome> => {
-    const context = await findRefreshContext(trx, claims.jti, claims.sid, claims.user_id)
-    if (!context) throw errors.noActiveAccountForToken()
-    const { user, token: row, session } = context
-    if (user.is_active !== 1 || isAccountExpired(user, now)) throw errors.noActiveAccountForToken()
-    // Signed by us but unknown to the store: flushed, or from a store that was reset.
-    if (!row || row.user_id !== user.id || row.session_id !== claims.sid) throw tokenNotValid('invalid')
-    if (!session || session.revoked_at !== null) throw tokenNotValid('blacklisted')
-    const subject = { userId: user.id, clientId: user.client_id, sessionId: session.id }
-    const audit = (event: 'refresh' | 'refresh_reuse', detail?: string) =>
-      recordAudit(trx, source, { event, outcome: event === 'refresh' ? 'success' : 'failure', userId: user.id, clientId: user.client_id, sessionId: session.id, detail }, now)
-
-    if (row.rotated_at !== null && blacklistAfterRotation) {
-      const retry = await graceRetry(app, trx, row, claims, now)
-      if (retry) {
-        await audit('refresh', 'grace_retry')
-        return { kind: 'ok', result: { access: tokens.issue('access', subject, now, session.expires_at).token, refresh: retry } }
-      }
-      await revokeSession(trx, session.id, 'refresh_token_reuse', now)
-      await audit('refresh_reuse')
-      return { kind: 'reuse', sessionId: session.id }
-    }
-    if (row.blacklisted_at !== null) throw tokenNotValid('blacklisted')
-    if (!isSessionActive(session, policy, now)) throw tokenNotValid('invalid')
-
-    const access = tokens.issue('access', subject, now, session.expires_at)
-    if (!config.KEYTURN_ROTATE_REFRESH_TOKENS) {
-      await touchSession(trx, session.id, now)
-      await audit('refresh')
-      return { kind: 'ok', result: { access: access.token } }
-    }
-    const successor = tokens.issue('refresh', subject, now, session.expires_at)
-    if (blacklistAfterRotation && !(await claimForRotation(trx, claims.jti, successor.jti, now))) {
-      // Lost the race to a concurrent refresh of the same token: that is a reuse too.
-      await revokeSession(trx, session.id, 'refresh_token_reuse', now)
-      await audit('refresh_reuse', 'concurrent')
-      return { kind: 'reuse', sessionId: session.id }
-    }
-    await recordSuccessor(trx, session, successor.jti, now, successor.expiresAt)
-    await audit('refresh')
-    return { kind: 'ok', result: { access: access.token, refresh: successor.token } }
+  // Read outside any transaction (committed rows only): what is decided here is made safe by
+  // the writes, which claim the token only if it is still unrotated and unblacklisted.
+  const context = await findRefreshContext(db, claims.jti, claims.sid, claims.user_id)
+  if (!context) throw errors.noActiveAccountForToken()
+  const { user, token: row, session } = context
+  if (user.is_active !== 1 || isAccountExpired(user, now)) throw errors.noActiveAccountForToken()
+  // Signed by us but unknown to the store: flushed, or from a store that was reset.
+  if (!row || row.user_id !== user.id || row.session_id !== claims.sid) throw tokenNotValid('invalid')
+  if (!session || session.revoked_at !== null) throw tokenNotValid('blacklisted')
+  const subject = { userId: user.id, clientId: user.client_id, sessionId: session.id }
+  const auditEntry = (event: 'refresh' | 'refresh_reuse', detail?: string): AuditEntry => ({
+    event,
+    outcome: event === 'refresh' ? 'success' : 'failure',
+    userId: user.id,
+    clientId: user.client_id,
+    sessionId: session.id,
+    detail,
   })
 
-  if (outcome.kind === 'reuse') {
-    revocations.sessionRevoked(outcome.sessionId, now)
-    app.log.warn(
-      { event: 'refresh_token_reuse', sessionId: outcome.sessionId, userId: claims.user_id, jtiPrefix: claims.jti.slice(0, 8) },
-      'rotated refresh token presented again: session revoked',
-    )
-    throw tokenNotValid('blacklisted')
+  if (row.rotated_at !== null && blacklistAfterRotation) {
+    const retry = await db.transaction().execute(async (trx) => {
+      const successor = await graceRetry(app, trx, row, claims, now)
+      if (successor) await recordAudit(trx, source, auditEntry('refresh', 'grace_retry'), now)
+      return successor
+    })
+    if (retry) return { access: tokens.issue('access', subject, now, session.expires_at).token, refresh: retry }
+    return reuseDetected(app, session.id, claims, source, auditEntry('refresh_reuse'), now)
   }
-  return outcome.result
+  if (row.blacklisted_at !== null) throw tokenNotValid('blacklisted')
+  if (!isSessionActive(session, sessionPolicy(config), now)) throw tokenNotValid('invalid')
+
+  const access = tokens.issue('access', subject, now, session.expires_at)
+  const successor = rotate ? tokens.issue('refresh', subject, now, session.expires_at) : undefined
+  const committed = await commitRefresh(db, {
+    now,
+    sessionId: session.id,
+    userId: user.id,
+    ...(blacklistAfterRotation ? { claimJti: claims.jti } : {}),
+    ...(successor ? { successor: { jti: successor.jti, expiresAt: successor.expiresAt } } : {}),
+    audit: auditRow(source, auditEntry('refresh')),
+  })
+  // Lost the race to a concurrent refresh (or a logout) of the same token: a reuse too.
+  if (!committed) return reuseDetected(app, session.id, claims, source, auditEntry('refresh_reuse', 'concurrent'), now)
+  return successor ? { access: access.token, refresh: successor.token } : { access: access.token }
 }
 
-async function recordSuccessor(trx: Transaction, session: RefreshSession, jti: string, now: number, expiresAt: number) {
-  await insertRefreshToken(trx, { jti, session_id: session.id, user_id: session.user_id, issued_at: now, expires_at: expiresAt })
-  await touchSession(trx, session.id, now)
+// A rotated token presented again (RFC 9700 4.14.2): the whole session ends.
+async function reuseDetected(
+  app: FastifyInstance,
+  sessionId: number,
+  claims: TokenClaims,
+  source: AuditSource,
+  entry: AuditEntry,
+  now: number,
+): Promise<never> {
+  await app.db.transaction().execute(async (trx) => {
+    await revokeSession(trx, sessionId, 'refresh_token_reuse', now)
+    await recordAudit(trx, source, entry, now)
+  })
+  app.revocations.sessionRevoked(sessionId, now)
+  app.log.warn(
+    { event: 'refresh_token_reuse', sessionId, userId: claims.user_id, jtiPrefix: claims.jti.slice(0, 8) },
+    'rotated refresh token presented again: session revoked',
+  )
+  throw tokenNotValid('blacklisted')
 }
 
 // Within KEYTURN_ROTATION_GRACE_SECONDS of its rotation, a token may be presented once more

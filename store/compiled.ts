@@ -1,8 +1,10 @@
 // Hot queries compiled once. Building and compiling a Kysely query costs more than running
 // it on SQLite; the SQL text never changes, only its parameters. A query is built once per
 // dialect with sentinel arguments, and each call binds the real arguments in their places.
+// On Postgres the server keeps it prepared too (pg-prepared.ts).
 import { PostgresAdapter, type CompiledQuery, type Compilable, type QueryResult } from 'kysely'
 import type { Executor } from './database.js'
+import { prepareOnPostgres } from './pg-prepared.js'
 
 export function compiledQuery<A extends unknown[], R>(build: (db: Executor, ...args: A) => Compilable<R>, arity: A['length']) {
   const byDialect = new Map<boolean, { compiled: CompiledQuery<R>; slots: number[] }>()
@@ -14,6 +16,7 @@ export function compiledQuery<A extends unknown[], R>(build: (db: Executor, ...a
       const compiled = build(db, ...(sentinels as unknown as A)).compile()
       const slots = compiled.parameters.map((p) => sentinels.indexOf(p as symbol))
       entry = { compiled, slots }
+      if (isPostgres) prepareOnPostgres(compiled.sql)
       byDialect.set(isPostgres, entry)
     }
     const { compiled, slots } = entry

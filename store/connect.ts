@@ -6,6 +6,7 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, type KyselyConfig, type SqliteDatabase } from 'kysely'
 import pg from 'pg'
+import { preparingPool } from './pg-prepared.js'
 import type { Database } from './database.js'
 import { GroupCommitDriver, GroupCommitSqliteDialect } from './sqlite-group-commit.js'
 
@@ -114,7 +115,7 @@ function openPostgres(url: string, opts: StoreOptions): Store {
   // the outage instead, and the pool replaces it.
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: opts.log })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }), log: opts.log })
   return { db, kind: 'postgres', ...(schema ? { schema } : {}), close: () => db.destroy() }
 }
 

@@ -3,7 +3,7 @@
 // on SQLite a statement, and a refresh is the hottest write there is.
 import { compiledQuery } from './compiled.js'
 import type { Executor, RefreshToken, Session } from './database.js'
-import type { UserWithClient } from './users.js'
+import { USER_COLUMNS, type UserWithClient } from './users.js'
 
 export type RefreshSession = Pick<Session, 'id' | 'user_id' | 'revoked_at' | 'expires_at' | 'last_activity'>
 
@@ -20,7 +20,7 @@ const byClaims = compiledQuery(
       .leftJoin('clients', 'clients.id', 'users.client_id')
       .leftJoin('refresh_tokens', (join) => join.on((eb) => eb('refresh_tokens.jti', '=', jti)))
       .leftJoin('sessions', (join) => join.on((eb) => eb('sessions.id', '=', sessionId)))
-      .selectAll('users')
+      .select(USER_COLUMNS)
       .select([
         'clients.name as client_name',
         'refresh_tokens.jti as t_jti',

@@ -1,6 +1,6 @@
 import type { TenantScope } from '../auth/pagination.js'
 import { compiledQuery } from './compiled.js'
-import type { Executor, NewUser, User } from './database.js'
+import type { Executor, NewUser, User, UserTable } from './database.js'
 
 export type UserWithClient = User & { client_name: string | null }
 
@@ -16,12 +16,36 @@ export async function findUserByLogin(db: Executor, login: string): Promise<User
     .executeTakeFirst()
 }
 
+// Every column of users, named: a statement Postgres keeps prepared must not say `users.*`,
+// whose meaning a migration adding a column would change under it (pg-prepared.ts).
+export const USER_COLUMNS = [
+  'users.id',
+  'users.username',
+  'users.email',
+  'users.password_hash',
+  'users.first_name',
+  'users.last_name',
+  'users.client_id',
+  'users.is_active',
+  'users.is_staff',
+  'users.is_superuser',
+  'users.is_manager',
+  'users.date_joined',
+  'users.last_login',
+  'users.expires_at',
+  'users.created_at',
+  'users.updated_at',
+] as const satisfies ReadonlyArray<`users.${keyof UserTable}`>
+// Fails to compile when a column is added to UserTable but not to the list.
+const everyUserColumn: Exclude<`users.${keyof UserTable}`, (typeof USER_COLUMNS)[number]> extends never ? true : never = true
+void everyUserColumn
+
 const userById = compiledQuery(
   (db, id: number) =>
     db
       .selectFrom('users')
       .leftJoin('clients', 'clients.id', 'users.client_id')
-      .selectAll('users')
+      .select(USER_COLUMNS)
       .select('clients.name as client_name')
       .where('users.id', '=', id),
   1,

@@ -13,7 +13,9 @@ import { buildApp } from '../app.js'
 import { createAccount, type NewAccount } from '../auth/accounts.js'
 import { loadConfig } from '../fastify.config.js'
 
+import { ensurePostgresSchema, openStore, type Store, type StoreOptions } from '../store/connect.js'
 import type { User } from '../store/database.js'
+import { migrateToLatest } from '../store/migrate.js'
 
 export type StoreName = 'sqlite' | 'postgres'
 
@@ -54,6 +56,20 @@ export function freshStore(store: StoreName): { url: string; dataDir: string; cl
       }
     },
   }
+}
+
+// A migrated store of its own, without the app, closed and removed on teardown.
+export async function migratedStore(t: Test, kind: StoreName, opts: StoreOptions = {}): Promise<Store & { url: string }> {
+  const { url, cleanup } = freshStore(kind)
+  if (kind === 'postgres') await ensurePostgresSchema(url)
+  const store = openStore(url, opts)
+  t.teardown(async () => {
+    await store.close()
+    await cleanup()
+  })
+  const migrated = await migrateToLatest(store.db, store.schema)
+  if (migrated.error) throw migrated.error
+  return { ...store, url }
 }
 
 function sharedStore(url: string): { url: string; dataDir: string; cleanup: () => Promise<void> } {

@@ -5,23 +5,14 @@
 import { Migrator, sql } from 'kysely'
 import t from 'tap'
 import { migrations } from '../../migrations/index.js'
-import { ensurePostgresSchema, openStore } from '../../store/connect.js'
 import { migrateToLatest } from '../../store/migrate.js'
-import { freshStore, stores } from '../helper.js'
+import { migratedStore, stores } from '../helper.js'
 import { operatorConnection } from '../operator-connection.js'
 
 for (const kind of stores()) {
   t.test(`catalogue 11: the users triggers write the revocation log (${kind})`, async (t) => {
-    const { url, cleanup } = freshStore(kind)
-    if (kind === 'postgres') await ensurePostgresSchema(url)
-    const store = openStore(url)
-    t.teardown(async () => {
-      await store.close()
-      await cleanup()
-    })
-    const { db } = store
-    const migrated = await migrateToLatest(db, store.schema)
-    if (migrated.error) throw migrated.error
+    const store = await migratedStore(t, kind)
+    const { db, url } = store
 
     const newUser = async (username: string) =>
       (await db.insertInto('users').values({ username, email: null, password_hash: 'x', date_joined: 0, created_at: 0, updated_at: 0 }).returning('id').executeTakeFirstOrThrow()).id

@@ -1,0 +1,38 @@
+// The hot statements are prepared on Postgres (store/pg-prepared.ts): each connection parses
+// and plans them once. A migration that adds a column must not break a running instance
+// (a prepared `users.*` would fail with "cached plan must not change result type").
+import { sql } from 'kysely'
+import t from 'tap'
+import { findRefreshContext } from '../../store/refresh-context.js'
+import { findUserById } from '../../store/users.js'
+import { migratedStore, stores } from '../helper.js'
+
+if (!stores().includes('postgres')) {
+  t.pass('Postgres-only: set KEYTURN_TEST_POSTGRES_URL')
+} else {
+  t.test('the hot statements are prepared once per connection and survive a new column', async (t) => {
+    // One connection, so that every query below meets the statements prepared before it.
+    const { db } = await migratedStore(t, 'postgres', { poolSize: 1 })
+    const { id } = await db
+      .insertInto('users')
+      .values({ username: 'ann', email: null, password_hash: 'x', date_joined: 0, created_at: 0, updated_at: 0 })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+
+    const prepared = async () =>
+      (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(db)).rows.map((r) => r.statement)
+    t.equal((await findUserById(db, id))?.username, 'ann')
+    t.equal((await findRefreshContext(db, 'no-such-jti', 1, id))?.user.username, 'ann')
+    const first = await prepared()
+    t.ok(first.some((s) => s.includes('"users"."password_hash"')), 'the user read is prepared')
+    await findUserById(db, id)
+    await findRefreshContext(db, 'no-such-jti', 1, id)
+    t.same(await prepared(), first, 'used again, prepared no further')
+    t.notOk(first.some((s) => /\.\*/.test(s)), 'no prepared statement selects t.*')
+
+    // What a later migration may do while this instance runs.
+    await sql`alter table users add column nickname varchar(64)`.execute(db)
+    t.equal((await findUserById(db, id))?.username, 'ann', 'the prepared read still runs')
+    t.equal((await findRefreshContext(db, 'no-such-jti', 1, id))?.user.username, 'ann')
+  })
+}
