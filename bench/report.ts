@@ -82,7 +82,7 @@ function header(report: BenchReport): string {
     `${report.connections} connections, pipelining ${report.pipelining}, median of ${report.runs} runs of ${report.durationSeconds}s; ` +
     `argon2id m=${report.argon2.memoryCost} KiB t=${report.argon2.timeCost} p=${report.argon2.parallelism}; LOG_LEVEL=${report.logLevel}; ` +
     `${Object.entries(report.settings).map(([k, v]) => `${k}=${v}; `).join('')}` +
-    `peak RSS limit ${RSS_LIMIT_MB} MB`
+    `peak RSS (over the timed runs) limit ${RSS_LIMIT_MB} MB`
   )
 }
 
