@@ -18,15 +18,19 @@ export async function up(db: Db): Promise<void> {
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
     await sql`alter table revocations add column xact xid8 not null default pg_current_xact_id()`.execute(db)
     await sql`create index revocations_xact on revocations (xact)`.execute(db)
-    // The log is the one beside the users table: an operator's search_path may name another.
+    // The log beside the users table, named with its schema when the function is made: an
+    // operator's search_path may name another, and static SQL keeps its plan between calls
+    // (EXECUTE of a formatted string was planned again on every login).
+    const { rows } = await sql<{ schema: string }>`select quote_ident(current_schema()) as schema`.execute(db)
+    const log = sql.raw(`${rows[0]?.schema ?? 'public'}.revocations`)
+    const nowMs = sql.raw(`floor(extract(epoch from clock_timestamp()) * 1000)::bigint`)
     await sql`
       create function keyturn_user_changed() returns trigger language plpgsql as $$
-      declare
-        ids bigint[] := case when tg_op = 'UPDATE' and new.id <> old.id then array[old.id, new.id] else array[old.id] end;
       begin
-        execute format('insert into %I.revocations (kind, subject_id, created_at)
-                        select ''user'', id, $2 from unnest($1) as id', tg_table_schema)
-          using ids, floor(extract(epoch from clock_timestamp()) * 1000)::bigint;
+        insert into ${log} (kind, subject_id, created_at) values ('user', old.id, ${nowMs});
+        if tg_op = 'UPDATE' and new.id <> old.id then
+          insert into ${log} (kind, subject_id, created_at) values ('user', new.id, ${nowMs});
+        end if;
         return null;
       end $$`.execute(db)
     await sql`create trigger users_changed after update or delete on users

@@ -6,14 +6,7 @@ export type UserWithClient = User & { client_name: string | null }
 
 // `login` is a username (exact) or an email (stored lower-cased, so matched lower-cased).
 export async function findUserByLogin(db: Executor, login: string): Promise<UserWithClient | undefined> {
-  return db
-    .selectFrom('users')
-    .leftJoin('clients', 'clients.id', 'users.client_id')
-    .selectAll('users')
-    .select('clients.name as client_name')
-    .where((eb) => eb.or([eb('users.username', '=', login), eb('users.email', '=', login.toLowerCase())]))
-    .orderBy('users.id')
-    .executeTakeFirst()
+  return (await userByLogin(db, login, login.toLowerCase())).rows[0]
 }
 
 // Every column of users, named: a statement Postgres keeps prepared must not say `users.*`,
@@ -39,6 +32,20 @@ export const USER_COLUMNS = [
 // Fails to compile when a column is added to UserTable but not to the list.
 const everyUserColumn: Exclude<`users.${keyof UserTable}`, (typeof USER_COLUMNS)[number]> extends never ? true : never = true
 void everyUserColumn
+
+// Every login: compiled once.
+const userByLogin = compiledQuery(
+  (db, username: string, email: string) =>
+    db
+      .selectFrom('users')
+      .leftJoin('clients', 'clients.id', 'users.client_id')
+      .select(USER_COLUMNS)
+      .select('clients.name as client_name')
+      .where((eb) => eb.or([eb('users.username', '=', username), eb('users.email', '=', email)]))
+      .orderBy('users.id')
+      .limit(1),
+  2,
+)
 
 const userById = compiledQuery(
   (db, id: number) =>
@@ -68,8 +75,10 @@ export async function setPasswordHash(db: Executor, id: number, hash: string, no
   await db.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', id).execute()
 }
 
+const lastLogin = compiledQuery((db, id: number, now: number) => db.updateTable('users').set({ last_login: now }).where('id', '=', id), 2)
+
 export async function touchLastLogin(db: Executor, id: number, now: number): Promise<void> {
-  await db.updateTable('users').set({ last_login: now }).where('id', '=', id).execute()
+  await lastLogin(db, id, now)
 }
 
 export function isAccountExpired(user: Pick<User, 'expires_at'>, now: number): boolean {
