@@ -32,6 +32,10 @@ export const EnvSchema = Type.Object({
     description: 'how long a write waits for another process holding the SQLite file before answering 503',
   }),
   KEYTURN_PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  KEYTURN_PG_PREPARED_STATEMENTS: Type.Boolean({
+    default: true,
+    description: 'keep the hot statements prepared on each Postgres connection (off behind a pooler in transaction mode without prepared-statement support)',
+  }),
   KEYTURN_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
   KEYTURN_VERIFYING_KEY: Type.Optional(Type.String({ minLength: 1 })),
   KEYTURN_ALGORITHM: OneOf(

@@ -23,6 +23,7 @@ export default fp(
       sqliteSynchronous: fastify.config.KEYTURN_SQLITE_SYNCHRONOUS,
       sqliteBusyTimeoutMs: fastify.config.KEYTURN_SQLITE_BUSY_TIMEOUT_MS,
       poolSize: fastify.config.KEYTURN_PG_POOL_SIZE,
+      preparedStatements: fastify.config.KEYTURN_PG_PREPARED_STATEMENTS,
     })
     const { error, results } = await migrateToLatest(store.db, store.schema)
     for (const r of results ?? []) {

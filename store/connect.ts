@@ -17,6 +17,8 @@ export interface StoreOptions {
   // better-sqlite3 waits synchronously: the event loop stalls for up to this long.
   sqliteBusyTimeoutMs?: number
   poolSize?: number
+  // Postgres: the hot statements prepared once per connection (pg-prepared.ts).
+  preparedStatements?: boolean
   log?: KyselyConfig['log']
 }
 
@@ -115,7 +117,7 @@ function openPostgres(url: string, opts: StoreOptions): Store {
   // the outage instead, and the pool replaces it.
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }), log: opts.log })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: opts.preparedStatements === false ? pool : preparingPool(pool) }), log: opts.log })
   return { db, kind: 'postgres', ...(schema ? { schema } : {}), close: () => db.destroy() }
 }
 

@@ -35,4 +35,12 @@ if (!stores().includes('postgres')) {
     t.equal((await findUserById(db, id))?.username, 'ann', 'the prepared read still runs')
     t.equal((await findRefreshContext(db, 'no-such-jti', 1, id))?.user.id, id)
   })
+
+  t.test('KEYTURN_PG_PREPARED_STATEMENTS=false: nothing is prepared (for a pooler in transaction mode)', async (t) => {
+    const { db } = await migratedStore(t, 'postgres', { poolSize: 1, preparedStatements: false })
+    await findUserById(db, 1)
+    await findRefreshContext(db, 'no-such-jti', 1, 1)
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(db)
+    t.equal(rows[0]?.n, 0)
+  })
 }
