@@ -1,5 +1,6 @@
 // The error handler's promises: 404 and 405 as DRF says them, never a 5xx for anything a
 // client can send (a seeded fuzz), and logs that never hold a password or a whole token.
+import { sql } from 'kysely'
 import t from 'tap'
 import { type InjectOptions, type LightMyRequestResponse } from 'fastify'
 import { randomBytes } from 'node:crypto'
@@ -377,12 +378,12 @@ for (const store of stores()) {
     t.same(failures.slice(0, 20), [], `no failures (${failures.length} in all)`)
     t.comment(`${FUZZ_COUNT} requests in ${elapsed} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`)
     t.ok(elapsed < 30_000 + FUZZ_COUNT * 5, `bounded run time (${elapsed} ms)`)
-    // Memory flat: the second half leaves no more behind than a generous allowance (a leak
-    // of a request's body, headers or token per request is megabytes over thousands).
+    // Memory flat: the second half leaves no more behind than a small allowance. It grows
+    // well under 1 MB; keeping every request's body grew it 6 MB over 5 000 requests.
     const [warm = 0, half = 0, end = 0] = heap
     const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`
     t.comment(`heap after warm-up ${mb(warm)}, at half way ${mb(half)}, at the end ${mb(end)}`)
-    t.ok(end - half < 8 * 1048576, `the heap grew ${mb(end - half)} over the second half`)
+    t.ok(end - half < 3 * 1048576, `the heap grew ${mb(end - half)} over the second half`)
     // The fuzz reached the interesting answers, not only 404s.
     for (const status of [200, 400, 401, 404, 405, 413, 415]) {
       t.ok((statuses.get(status) ?? 0) > 0, `produced some ${status}`)
@@ -454,4 +455,26 @@ for (const store of stores()) {
       expectNotLogged(t, lines, secrets)
     })
   }
+}
+
+// Catalogue 22 for errors from the store: their text never reaches the body. Reached by
+// changing the schema under the running app, as nothing a client sends gets that far: a
+// column too short for a value (Postgres refuses the input: 400), a table gone (500).
+for (const store of stores()) {
+  t.test(`catalogue 22: a store error's text never reaches the body (${store})`, async (t) => {
+    const app = await build(t, { store })
+    await createUser(app, { username: 'errs' })
+    if (store === 'postgres') {
+      await sql`alter table sessions alter column device_name type varchar(5)`.execute(app.db)
+      const res = await post(app, '/api/token/', { username: 'errs', password: PASSWORD, device_name: 'x'.repeat(50) })
+      t.equal(res.statusCode, 400, 'a value the store refuses')
+      t.same(res.json(), { detail: 'Invalid input.' })
+      await sql`alter table sessions alter column device_name type varchar(255)`.execute(app.db)
+    }
+    const pair = await login(app, 'errs')
+    await sql`alter table audit_events rename to audit_events_gone`.execute(app.db)
+    const res = await post(app, '/api/token/refresh/', { refresh: pair.refresh })
+    t.equal(res.statusCode, 500, 'an internal error')
+    t.same(res.json(), { detail: 'A server error occurred.' })
+  })
 }

@@ -184,10 +184,18 @@ for (const store of stores()) {
 t.test('catalogue 18: a hash with weaker parameters is upgraded at the next login', async (t) => {
   const app = await build(t, { env: { KEYTURN_ARGON2_MEMORY_KIB: '19456', KEYTURN_ARGON2_TIME_COST: '2' } })
   const { PasswordHasher } = await import('../../auth/passwords.js')
-  const weak = await new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }).hash(PASSWORD)
-  const user = await createUser(app, { username: 'legacy' })
-  await app.db.updateTable('users').set({ password_hash: weak }).where('id', '=', user.id).execute()
-  t.equal((await post(app, '/api/token/', { username: 'legacy', password: PASSWORD })).statusCode, 200)
-  const row = await app.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow()
-  t.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+  // Weaker in every parameter, and in each one alone: any of them is reason to upgrade.
+  const cases = [
+    ['weaker in everything', { memoryCost: 1024, timeCost: 1, parallelism: 1 }],
+    ['weaker memory cost only', { memoryCost: 1024, timeCost: 2, parallelism: 1 }],
+    ['weaker time cost only', { memoryCost: 19456, timeCost: 1, parallelism: 1 }],
+  ] as const
+  for (const [i, [label, params]] of cases.entries()) {
+    const weak = await new PasswordHasher(params).hash(PASSWORD)
+    const user = await createUser(app, { username: `legacy${i}` })
+    await app.db.updateTable('users').set({ password_hash: weak }).where('id', '=', user.id).execute()
+    t.equal((await post(app, '/api/token/', { username: `legacy${i}`, password: PASSWORD })).statusCode, 200, label)
+    const row = await app.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow()
+    t.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/, `${label}: rehashed`)
+  }
 })
