@@ -267,4 +267,26 @@ for (const store of stores()) {
     t.equal((await refresh(app, pair.refresh)).statusCode, 200, 'the same refresh token works again')
     expect401(t, await refresh(app, pair.access), WRONG_TYPE)
   })
+
+  t.test(`rotation without blacklisting after rotation (${store})`, async (t) => {
+    const app = await build(t, { store, env: { KEYTURN_BLACKLIST_AFTER_ROTATION: 'false' } })
+    await createUser(app, { username: 'alice' })
+    const pair = await login(app, 'alice')
+    await app.db.updateTable('sessions').set({ last_activity: 1000 }).where('id', '=', pair.session_id).execute()
+    const before = Date.now()
+
+    const res = await refresh(app, pair.refresh)
+    t.equal(res.statusCode, 200)
+    const body = res.json<{ access: string; refresh: string }>()
+    t.strictSame(Object.keys(body), ['access', 'refresh'], 'a new pair')
+    t.not(body.refresh, pair.refresh)
+    t.match(await refreshRow(app, body.refresh), { session_id: pair.session_id, rotated_at: null, blacklisted_at: null }, 'the successor is stored')
+    t.match(await refreshRow(app, pair.refresh), { blacklisted_at: null }, 'the old token is not blacklisted')
+    t.ok((await sessionRow(app, pair.session_id)).last_activity >= before, 'last_activity moved')
+    const audited = await app.db.selectFrom('audit_events').select(['event', 'outcome', 'session_id']).where('event', '=', 'refresh').execute()
+    t.same(audited, [{ event: 'refresh', outcome: 'success', session_id: pair.session_id }], 'one audit row')
+    // SimpleJWT's ROTATE_REFRESH_TOKENS without BLACKLIST_AFTER_ROTATION: both stay usable.
+    t.equal((await refresh(app, pair.refresh)).statusCode, 200, 'the old refresh token works again')
+    t.equal((await refresh(app, body.refresh)).statusCode, 200, 'and so does its successor')
+  })
 }
