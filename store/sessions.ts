@@ -1,9 +1,86 @@
-import type { Executor, NewSession, Session } from './database.js'
+import type { Executor, NewSession, Session, SessionTable } from './database.js'
 import { compiledQuery } from './compiled.js'
 import { recordRevocation } from './revocations.js'
 
-export async function insertSession(db: Executor, session: NewSession): Promise<Session> {
-  return db.insertInto('sessions').values(session).returningAll().executeTakeFirstOrThrow()
+// Every column of sessions, named: a prepared statement must not say `*` (pg-prepared.ts).
+const SESSION_COLUMNS = [
+  'id',
+  'user_id',
+  'client_type',
+  'device_name',
+  'telegram_user_id',
+  'telegram_username',
+  'ip_address',
+  'user_agent',
+  'created_at',
+  'last_activity',
+  'expires_at',
+  'revoked_at',
+  'revoked_reason',
+] as const satisfies ReadonlyArray<keyof SessionTable>
+// Fails to compile when a column is added to SessionTable but not to the list.
+const everySessionColumn: Exclude<keyof SessionTable, (typeof SESSION_COLUMNS)[number]> extends never ? true : never = true
+void everySessionColumn
+
+// One per login: compiled once.
+type NewSessionRow = Required<Omit<NewSession, 'id'>>
+const insert = compiledQuery(
+  (
+    db,
+    ...v: [
+      user_id: number,
+      client_type: string | null,
+      device_name: string | null,
+      telegram_user_id: number | null,
+      telegram_username: string | null,
+      ip_address: string | null,
+      user_agent: string | null,
+      created_at: number,
+      last_activity: number,
+      expires_at: number,
+      revoked_at: number | null,
+      revoked_reason: string | null,
+    ]
+  ) =>
+    db
+      .insertInto('sessions')
+      .values({
+        user_id: v[0],
+        client_type: v[1],
+        device_name: v[2],
+        telegram_user_id: v[3],
+        telegram_username: v[4],
+        ip_address: v[5],
+        user_agent: v[6],
+        created_at: v[7],
+        last_activity: v[8],
+        expires_at: v[9],
+        revoked_at: v[10],
+        revoked_reason: v[11],
+      })
+      .returning(SESSION_COLUMNS),
+  12,
+)
+
+export async function insertSession(db: Executor, s: NewSessionRow): Promise<Session> {
+  const { rows } = await insert(
+    db,
+    s.user_id,
+    s.client_type,
+    s.device_name,
+    s.telegram_user_id,
+    s.telegram_username,
+    s.ip_address,
+    s.user_agent,
+    s.created_at,
+    s.last_activity,
+    s.expires_at,
+    s.revoked_at,
+    s.revoked_reason,
+  )
+  const row = rows[0]
+  if (!row) throw new Error('the session insert returned no row')
+  return row
 }
 
 const sessionById = compiledQuery((db, id: number) => db.selectFrom('sessions').selectAll().where('id', '=', id), 1)
