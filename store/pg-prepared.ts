@@ -11,9 +11,12 @@ import type pg from 'pg'
 
 const names = new Map<string, string>()
 
-// A prepared `select t.*` keeps the columns t had when it was prepared: once a migration
-// adds one, Postgres refuses to run it ("cached plan must not change result type") until the
-// connection closes. Such statements are left unprepared; the hot ones name their columns.
+// A prepared statement keeps the result columns it had when it was prepared: once a
+// migration changes them, Postgres refuses to run it ("cached plan must not change result
+// type") until the connection closes. A `select t.*` changes with any column added, so such
+// statements are left unprepared and the hot ones name their columns. A migration that
+// changes the type of a column a prepared statement returns needs the instances restarted
+// (or KEYTURN_PG_PREPARED_STATEMENTS=false while it rolls out).
 const STAR_PROJECTION = /\.\*|select\s+\*/i
 
 // Marks a statement's text as fixed: from now on it is prepared on every connection.
