@@ -4,9 +4,17 @@ const PG_UNAVAILABLE_CLASSES = ['08', '53', '57', '58'] // connection, resources
 const NODE_NET_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'])
 const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|CANTOPEN|FULL|PROTOCOL|NOTADB|CORRUPT|ABORT)/
 
+// A statement this connection prepared before a migration changed its result columns
+// (pg-prepared.ts): the connection is replaced, and the request may simply be tried again.
+export function isOutdatedPreparedStatement(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown }
+  return code === '0A000' && typeof message === 'string' && message.includes('cached plan must not change result type')
+}
+
 export function isStoreUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false
   const { code, message } = err as { code?: unknown; message?: unknown }
+  if (isOutdatedPreparedStatement(err)) return true
   if (typeof code === 'string') {
     if (NODE_NET_CODES.has(code)) return true
     if (SQLITE_UNAVAILABLE.test(code)) return true

@@ -8,6 +8,7 @@
 // as long as the connection lives.
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely'
 import type pg from 'pg'
+import { isOutdatedPreparedStatement } from './errors.js'
 
 const names = new Map<string, string>()
 
@@ -15,8 +16,9 @@ const names = new Map<string, string>()
 // migration changes them, Postgres refuses to run it ("cached plan must not change result
 // type") until the connection closes. A `select t.*` changes with any column added, so such
 // statements are left unprepared and the hot ones name their columns. A migration that
-// changes the type of a column a prepared statement returns needs the instances restarted
-// (or KEYTURN_PG_PREPARED_STATEMENTS=false while it rolls out).
+// changes the type of a column a prepared statement returns makes it fail once on each
+// connection that prepared it: that request gets a 503 (try again), and the connection is
+// closed on release, so the pool opens a fresh one that prepares it anew.
 const STAR_PROJECTION = /\.\*|select\s+\*/i
 
 // Marks a statement's text as fixed: from now on it is prepared on every connection.
@@ -42,13 +44,20 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
 }
 
 function preparingClient(client: pg.PoolClient): PostgresPoolClient {
+  let outdated = false
   function query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>
   function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>
   function query(sqlOrCursor: string | PostgresCursor<unknown>, parameters?: ReadonlyArray<unknown>): unknown {
     if (typeof sqlOrCursor !== 'string') return client.query(sqlOrCursor as unknown as pg.Submittable)
     const name = names.get(sqlOrCursor)
     const values = (parameters ?? []) as unknown[]
-    return name === undefined ? client.query(sqlOrCursor, values) : client.query({ name, text: sqlOrCursor, values })
+    if (name === undefined) return client.query(sqlOrCursor, values)
+    return client.query({ name, text: sqlOrCursor, values }).catch((err: unknown) => {
+      if (isOutdatedPreparedStatement(err)) outdated = true
+      throw err
+    })
   }
-  return { query, release: () => client.release() }
+  // pg-pool closes a client released with an error instead of pooling it again.
+  const release = () => client.release(outdated ? new Error('prepared statements outdated by a migration') : undefined)
+  return { query, release }
 }

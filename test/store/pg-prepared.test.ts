@@ -1,8 +1,10 @@
 // The hot statements are prepared on Postgres (store/pg-prepared.ts): each connection parses
 // and plans them once. A migration that adds a column must not break a running instance
-// (a prepared `users.*` would fail with "cached plan must not change result type").
+// (a prepared `users.*` would fail with "cached plan must not change result type"), and
+// one that changes a returned column's type costs one retryable failure per connection.
 import { sql } from 'kysely'
 import t from 'tap'
+import { isOutdatedPreparedStatement, isStoreUnavailable } from '../../store/errors.js'
 import { findRefreshContext } from '../../store/refresh-context.js'
 import { findUserById } from '../../store/users.js'
 import { migratedStore, stores } from '../helper.js'
@@ -34,6 +36,25 @@ if (!stores().includes('postgres')) {
     await sql`alter table users add column nickname varchar(64)`.execute(db)
     t.equal((await findUserById(db, id))?.username, 'ann', 'the prepared read still runs')
     t.equal((await findRefreshContext(db, 'no-such-jti', 1, id))?.user.id, id)
+  })
+
+  t.test('a migration changing a returned column type fails one call (503), then a fresh connection serves', async (t) => {
+    const { db } = await migratedStore(t, 'postgres', { poolSize: 1 })
+    const { id } = await db
+      .insertInto('users')
+      .values({ username: 'ben', email: null, password_hash: 'x', date_joined: 0, created_at: 0, updated_at: 0 })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    t.equal((await findUserById(db, id))?.username, 'ben', 'prepared on the one connection')
+    await sql`alter table users alter column first_name type varchar(200)`.execute(db)
+    const failed = await findUserById(db, id).then(
+      () => undefined,
+      (err: unknown) => err,
+    )
+    t.ok(isOutdatedPreparedStatement(failed), 'Postgres refuses the statement prepared before')
+    t.ok(isStoreUnavailable(failed), 'answered as an outage: 503, try again')
+    t.equal((await findUserById(db, id))?.username, 'ben', 'the next call runs on a fresh connection')
+    t.equal((await findUserById(db, id))?.username, 'ben', 'and keeps working')
   })
 
   t.test('KEYTURN_PG_PREPARED_STATEMENTS=false: nothing is prepared (for a pooler in transaction mode)', async (t) => {
