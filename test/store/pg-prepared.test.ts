@@ -6,8 +6,12 @@ import { sql } from 'kysely'
 import t from 'tap'
 import { isOutdatedPreparedStatement, isStoreUnavailable } from '../../store/errors.js'
 import { findRefreshContext } from '../../store/refresh-context.js'
-import { findUserById } from '../../store/users.js'
+import type { Executor } from '../../store/database.js'
+import { findUserById, insertUser } from '../../store/users.js'
 import { migratedStore, stores } from '../helper.js'
+
+const anyUser = (db: Executor, username: string) =>
+  insertUser(db, { username, email: null, password_hash: 'x', date_joined: 0, created_at: 0, updated_at: 0 })
 
 if (!stores().includes('postgres')) {
   t.pass('Postgres-only: set KEYTURN_TEST_POSTGRES_URL')
@@ -15,11 +19,7 @@ if (!stores().includes('postgres')) {
   t.test('the hot statements are prepared once per connection and survive a new column', async (t) => {
     // One connection, so that every query below meets the statements prepared before it.
     const { db } = await migratedStore(t, 'postgres', { poolSize: 1 })
-    const { id } = await db
-      .insertInto('users')
-      .values({ username: 'ann', email: null, password_hash: 'x', date_joined: 0, created_at: 0, updated_at: 0 })
-      .returning('id')
-      .executeTakeFirstOrThrow()
+    const { id } = await anyUser(db, 'ann')
 
     const prepared = async () =>
       (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(db)).rows.map((r) => r.statement)
@@ -40,11 +40,7 @@ if (!stores().includes('postgres')) {
 
   t.test('a migration changing a returned column type fails one call (503), then a fresh connection serves', async (t) => {
     const { db } = await migratedStore(t, 'postgres', { poolSize: 1 })
-    const { id } = await db
-      .insertInto('users')
-      .values({ username: 'ben', email: null, password_hash: 'x', date_joined: 0, created_at: 0, updated_at: 0 })
-      .returning('id')
-      .executeTakeFirstOrThrow()
+    const { id } = await anyUser(db, 'ben')
     t.equal((await findUserById(db, id))?.username, 'ben', 'prepared on the one connection')
     await sql`alter table users alter column first_name type varchar(200)`.execute(db)
     const failed = await findUserById(db, id).then(
