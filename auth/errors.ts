@@ -68,6 +68,7 @@ export const errors = {
     const seconds = Math.max(1, Math.ceil(waitMs / 1000))
     return new ApiError(429, { detail: `Request was throttled. Expected available in ${seconds} seconds.` }, { 'retry-after': String(seconds) })
   },
+  // Retry-After on every 503: an outage, stale revocation state, or a server closing.
   storeUnavailable: () =>
-    new ApiError(503, { detail: 'Service temporarily unavailable, try again later.', code: 'service_unavailable' }),
+    new ApiError(503, { detail: 'Service temporarily unavailable, try again later.', code: 'service_unavailable' }, { 'retry-after': '1' }),
 }

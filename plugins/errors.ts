@@ -39,7 +39,7 @@ export default fp(
       if (isStoreUnavailable(err)) {
         request.log.warn({ code: err.code }, 'store unavailable')
         const unavailable = errors.storeUnavailable()
-        return send(reply, 503, unavailable.body, { 'retry-after': '1' })
+        return send(reply, 503, unavailable.body, unavailable.headers)
       }
       if (isInvalidData(err)) {
         request.log.info({ code: err.code }, 'store refused input')

@@ -468,7 +468,7 @@ async function sigtermWithRefreshesInFlight(t: Test, store: StoreName, keepAlive
   // free: one let through would succeed (200).
   pooled.send(late.slice(requestLine))
   const [onOpen, onNew] = await Promise.all([outcomeOf(pooled), refreshOnNewConnection(port, t, lateOnNew)])
-  t.match(onOpen, { status: 503, headers: { connection: 'close' } }, `a new request on an open keep-alive connection: ${summary(onOpen)}`)
+  t.match(onOpen, { status: 503, headers: { connection: 'close', 'retry-after': '1' } }, `a new request on an open keep-alive connection: ${summary(onOpen)}`)
   if ('body' in onOpen) t.same(onOpen.body, UNAVAILABLE, 'with the contract body')
   await within(pooled.closed, 2_000, 'the server closes that connection')
   t.ok(
