@@ -1,7 +1,7 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { randomBytes } from 'node:crypto'
-import { base64url, bearer, build, claimsOf, createUser, expect401, login, post, signJwt, storeSnapshot, stores, type Pair } from '../helper.js'
+import { base64url, bearer, build, claimsOf, createUser, expect401, login, post, signJwt, storeSnapshot, stores, type Pair, type StoreName } from '../helper.js'
 import { REFRESH_PATHS } from '../../routes/api/token-refresh.js'
 
 const INVALID = { detail: 'Token is invalid or expired', code: 'token_not_valid' }
@@ -23,6 +23,15 @@ const profile = (app: FastifyInstance, access: string) => app.inject({ method: '
 
 async function sessionRow(app: FastifyInstance, id: number) {
   return app.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+}
+
+// A logged-in session whose last activity is long past, on an app built with `env`.
+async function idleSession(t: Test, store: StoreName, env: Record<string, string>) {
+  const app = await build(t, { store, env })
+  await createUser(app, { username: 'alice' })
+  const pair = await login(app, 'alice')
+  await app.db.updateTable('sessions').set({ last_activity: 1000 }).where('id', '=', pair.session_id).execute()
+  return { app, pair, before: Date.now() }
 }
 
 async function refreshRow(app: FastifyInstance, token: string) {
@@ -250,12 +259,7 @@ for (const store of stores()) {
   })
 
   t.test(`refresh without rotation (${store})`, async (t) => {
-    const app = await build(t, { store, env: { KEYTURN_ROTATE_REFRESH_TOKENS: 'false' } })
-    await createUser(app, { username: 'alice' })
-    const pair = await login(app, 'alice')
-    await app.db.updateTable('sessions').set({ last_activity: 1000 }).where('id', '=', pair.session_id).execute()
-    const before = Date.now()
-
+    const { app, pair, before } = await idleSession(t, store, { KEYTURN_ROTATE_REFRESH_TOKENS: 'false' })
     const res = await refresh(app, pair.refresh)
     t.equal(res.statusCode, 200)
     const body = res.json<{ access: string }>()
@@ -269,12 +273,7 @@ for (const store of stores()) {
   })
 
   t.test(`rotation without blacklisting after rotation (${store})`, async (t) => {
-    const app = await build(t, { store, env: { KEYTURN_BLACKLIST_AFTER_ROTATION: 'false' } })
-    await createUser(app, { username: 'alice' })
-    const pair = await login(app, 'alice')
-    await app.db.updateTable('sessions').set({ last_activity: 1000 }).where('id', '=', pair.session_id).execute()
-    const before = Date.now()
-
+    const { app, pair, before } = await idleSession(t, store, { KEYTURN_BLACKLIST_AFTER_ROTATION: 'false' })
     const res = await refresh(app, pair.refresh)
     t.equal(res.statusCode, 200)
     const body = res.json<{ access: string; refresh: string }>()
