@@ -1,6 +1,6 @@
 // The store's shape as Kysely sees it. Times are epoch milliseconds, flags 0/1, on both
 // dialects (see the initial migration).
-import type { Generated, Insertable, Kysely, Selectable, Transaction as KyselyTransaction, Updateable } from 'kysely'
+import { PostgresAdapter, type Generated, type Insertable, type Kysely, type Selectable, type Transaction as KyselyTransaction, type Updateable } from 'kysely'
 
 export interface ClientTable {
   id: Generated<number>
@@ -100,3 +100,8 @@ export type NewAuditEvent = Insertable<AuditEventTable>
 // Repository functions take either, so a transaction is just an argument.
 export type Transaction = KyselyTransaction<Database>
 export type Executor = Kysely<Database> | Transaction
+
+// For the few statements that differ by dialect.
+export function isPostgres(db: Executor): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter
+}

@@ -7,8 +7,8 @@
 // not the work, was what it cost. One statement is its own transaction, and every part of it
 // runs only when the claim succeeded. On SQLite the statements cost microseconds and share
 // the batch's COMMIT (sqlite-group-commit.ts), so they stay a transaction of plain statements.
-import { CompiledQuery, PostgresAdapter } from 'kysely'
-import type { Executor, NewAuditEvent } from './database.js'
+import { CompiledQuery } from 'kysely'
+import { isPostgres, type Executor, type NewAuditEvent } from './database.js'
 import { insertAuditEvent } from './audit.js'
 import { prepareOnPostgres } from './pg-prepared.js'
 import { claimForRotation, insertRefreshToken } from './refresh-tokens.js'
@@ -22,7 +22,8 @@ export interface RefreshWrites {
   claimJti?: string
   // The new refresh token, when tokens rotate.
   successor?: { jti: string; expiresAt: number }
-  audit: Omit<NewAuditEvent, 'id' | 'created_at'>
+  // The audit row but what the rotation fixes itself: time, user and session.
+  audit: Omit<NewAuditEvent, 'id' | 'created_at' | 'user_id' | 'session_id'>
 }
 
 // Parameters: $1 now, $2 session, $3 user, $4 client, $5 ip, $6 user agent, $7 detail,
@@ -54,14 +55,14 @@ for (const statement of Object.values(STATEMENTS)) prepareOnPostgres(statement.t
 
 // False when the claim lost (the token was rotated or blacklisted meanwhile): nothing written.
 export async function commitRefresh(db: Executor, w: RefreshWrites): Promise<boolean> {
-  if (db.getExecutor().adapter instanceof PostgresAdapter) return commitOnPostgres(db, w)
+  if (isPostgres(db)) return commitOnPostgres(db, w)
   return db.transaction().execute(async (trx) => {
     if (w.claimJti !== undefined && !(await claimForRotation(trx, w.claimJti, w.successor?.jti ?? '', w.now))) return false
     if (w.successor) {
       await insertRefreshToken(trx, { jti: w.successor.jti, session_id: w.sessionId, user_id: w.userId, issued_at: w.now, expires_at: w.successor.expiresAt })
     }
     await touchSession(trx, w.sessionId, w.now)
-    await insertAuditEvent(trx, { ...w.audit, created_at: w.now })
+    await insertAuditEvent(trx, { ...w.audit, user_id: w.userId, session_id: w.sessionId, created_at: w.now })
     return true
   })
 }
@@ -70,8 +71,10 @@ async function commitOnPostgres(db: Executor, w: RefreshWrites): Promise<boolean
   if (w.claimJti !== undefined && !w.successor) throw new Error('a claimed token always has a successor')
   const statement = w.claimJti !== undefined ? STATEMENTS.rotate : w.successor ? STATEMENTS.rotateKeep : STATEMENTS.touch
   const a = w.audit
-  const parameters = [w.now, w.sessionId, w.userId, a.client_id ?? null, a.ip_address ?? null, a.user_agent ?? null, a.detail ?? null, a.event, a.outcome]
-  parameters.push(w.successor?.jti ?? null, w.successor?.expiresAt ?? null, w.claimJti ?? null)
-  const result = await db.executeQuery<{ claimed: number }>(CompiledQuery.raw(statement.text, parameters.slice(0, statement.parameters)))
+  const parameters = [
+    w.now, w.sessionId, w.userId, a.client_id ?? null, a.ip_address ?? null, a.user_agent ?? null, a.detail ?? null, a.event, a.outcome,
+    w.successor?.jti ?? null, w.successor?.expiresAt ?? null, w.claimJti ?? null,
+  ].slice(0, statement.parameters)
+  const result = await db.executeQuery<{ claimed: number }>(CompiledQuery.raw(statement.text, parameters))
   return (result.rows[0]?.claimed ?? 0) > 0
 }

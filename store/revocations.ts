@@ -1,5 +1,5 @@
-import { PostgresAdapter, sql } from 'kysely'
-import type { Executor, RevocationKind } from './database.js'
+import { sql } from 'kysely'
+import { isPostgres, type Executor, type RevocationKind } from './database.js'
 
 export async function recordRevocation(db: Executor, kind: RevocationKind, subjectId: number, now: number): Promise<void> {
   await db.insertInto('revocations').values({ kind, subject_id: subjectId, created_at: now }).execute()
@@ -16,7 +16,7 @@ export async function revocationsSince(db: Executor, since: number) {
 // oldest transaction still running (its rows and any later one's carry an xact at or past
 // it); on SQLite the last id, since writers take turns and ids only grow (AUTOINCREMENT).
 export async function revocationMark(db: Executor): Promise<string> {
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+  if (isPostgres(db)) {
     const { rows } = await sql<{ mark: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as mark`.execute(db)
     return rows[0]?.mark ?? '0'
   }
@@ -27,7 +27,7 @@ export async function revocationMark(db: Executor): Promise<string> {
 // The rows that may have been committed since `mark` was read (some again: harmless).
 export async function revocationsAfter(db: Executor, mark: string) {
   const query = db.selectFrom('revocations').select(COLUMNS).orderBy('id')
-  if (db.getExecutor().adapter instanceof PostgresAdapter) return query.where(sql<string>`xact`, '>=', sql<string>`${mark}::xid8`).execute()
+  if (isPostgres(db)) return query.where(sql<string>`xact`, '>=', sql<string>`${mark}::xid8`).execute()
   return query.where('id', '>', Number(mark)).execute()
 }
 

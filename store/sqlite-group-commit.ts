@@ -180,18 +180,21 @@ export class GroupCommitDriver implements Driver {
   #discard(): void {
     this.#mustRollback = true
     try {
-      if (this.writer.inTransaction) run(this.writerStatements, SQL.rollback)
-      this.#mustRollback = false
+      this.#rollbackOwed()
     } catch {
       // left to #openBatch
     }
   }
 
+  // Throws when the ROLLBACK fails, leaving it owed.
+  #rollbackOwed(): void {
+    if (!this.#mustRollback) return
+    if (this.writer.inTransaction) run(this.writerStatements, SQL.rollback)
+    this.#mustRollback = false
+  }
+
   #openBatch(): void {
-    if (this.#mustRollback) {
-      if (this.writer.inTransaction) run(this.writerStatements, SQL.rollback)
-      this.#mustRollback = false
-    }
+    this.#rollbackOwed()
     if (this.writer.inTransaction) return
     // Members waiting on a batch whose transaction ended behind their back lost their work.
     if (this.#members.length > 0) this.#batchLost()
