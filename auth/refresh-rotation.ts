@@ -5,9 +5,9 @@
 // unless the optional grace window lets a client whose answer was lost retry once.
 import type { FastifyInstance } from 'fastify'
 import type { TokenClaims } from '../plugins/tokens.js'
-import type { RefreshToken, Transaction } from '../store/database.js'
+import type { Transaction } from '../store/database.js'
 import { commitRefresh } from '../store/refresh-commit.js'
-import { findRefreshContext } from '../store/refresh-context.js'
+import { findRefreshContext, type PresentedToken } from '../store/refresh-context.js'
 import { claimGraceRetry, findRefreshToken } from '../store/refresh-tokens.js'
 import { revokeSession } from '../store/sessions.js'
 import { isAccountExpired } from '../store/users.js'
@@ -101,7 +101,7 @@ async function reuseDetected(
 async function graceRetry(
   app: FastifyInstance,
   trx: Transaction,
-  row: RefreshToken,
+  row: PresentedToken,
   claims: TokenClaims,
   now: number,
 ): Promise<string | undefined> {

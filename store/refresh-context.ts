@@ -5,11 +5,12 @@ import { compiledQuery } from './compiled.js'
 import type { Executor, RefreshToken, Session, User } from './database.js'
 
 export type RefreshUser = Pick<User, 'id' | 'client_id' | 'is_active' | 'expires_at'>
-export type RefreshSession = Pick<Session, 'id' | 'user_id' | 'revoked_at' | 'expires_at' | 'last_activity'>
+export type PresentedToken = Pick<RefreshToken, 'jti' | 'session_id' | 'user_id' | 'rotated_at' | 'replaced_by' | 'blacklisted_at'>
+export type RefreshSession = Pick<Session, 'id' | 'revoked_at' | 'expires_at' | 'last_activity'>
 
 export interface RefreshContext {
   user: RefreshUser
-  token: RefreshToken | undefined
+  token: PresentedToken | undefined
   session: RefreshSession | undefined
 }
 
@@ -27,14 +28,10 @@ const byClaims = compiledQuery(
         'refresh_tokens.jti as t_jti',
         'refresh_tokens.session_id as t_session_id',
         'refresh_tokens.user_id as t_user_id',
-        'refresh_tokens.issued_at as t_issued_at',
-        'refresh_tokens.expires_at as t_expires_at',
         'refresh_tokens.rotated_at as t_rotated_at',
         'refresh_tokens.replaced_by as t_replaced_by',
         'refresh_tokens.blacklisted_at as t_blacklisted_at',
-        'refresh_tokens.grace_used_at as t_grace_used_at',
         'sessions.id as s_id',
-        'sessions.user_id as s_user_id',
         'sessions.revoked_at as s_revoked_at',
         'sessions.expires_at as s_expires_at',
         'sessions.last_activity as s_last_activity',
@@ -53,23 +50,20 @@ export async function findRefreshContext(
   const r = (await byClaims(db, jti, sessionId, userId)).rows[0]
   if (r === undefined) return undefined
   const user: RefreshUser = { id: r.id, client_id: r.client_id, is_active: r.is_active, expires_at: r.expires_at }
-  const token: RefreshToken | undefined =
-    r.t_jti === null || r.t_session_id === null || r.t_user_id === null || r.t_issued_at === null || r.t_expires_at === null
+  const token: PresentedToken | undefined =
+    r.t_jti === null || r.t_session_id === null || r.t_user_id === null
       ? undefined
       : {
           jti: r.t_jti,
           session_id: r.t_session_id,
           user_id: r.t_user_id,
-          issued_at: r.t_issued_at,
-          expires_at: r.t_expires_at,
           rotated_at: r.t_rotated_at,
           replaced_by: r.t_replaced_by,
           blacklisted_at: r.t_blacklisted_at,
-          grace_used_at: r.t_grace_used_at,
         }
   const session: RefreshSession | undefined =
-    r.s_id === null || r.s_user_id === null || r.s_expires_at === null || r.s_last_activity === null
+    r.s_id === null || r.s_expires_at === null || r.s_last_activity === null
       ? undefined
-      : { id: r.s_id, user_id: r.s_user_id, revoked_at: r.s_revoked_at, expires_at: r.s_expires_at, last_activity: r.s_last_activity }
+      : { id: r.s_id, revoked_at: r.s_revoked_at, expires_at: r.s_expires_at, last_activity: r.s_last_activity }
   return { user, token, session }
 }
