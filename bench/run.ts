@@ -1,7 +1,8 @@
 // `npm run bench`: Keyturn against its ceilings, in the same run. Starts a bare Fastify
 // server (B) and Keyturn on a fresh store side by side, seeds users with the real CLI, then
-// drives each scenario with autocannon, interleaving ceiling and scenario runs and taking
-// medians. Every figure is a ratio to a ceiling measured minutes apart on the same machine.
+// drives each scenario with autocannon, interleaving ceiling and scenario runs. Every figure
+// is a ratio to a ceiling measured just before it on the same machine, and the median of
+// those ratios is the one reported.
 import autocannon from 'autocannon'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -12,7 +13,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
-import { type BenchReport, type ScenarioResult, type Stats, writeReport, printTable, TARGETS, median } from './report.js'
+import { type BenchReport, type ScenarioResult, type Stats, writeReport, printTable, TARGETS } from './report.js'
 import { SCENARIOS, type ScenarioContext } from './scenarios.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -64,6 +65,13 @@ function stop(): void {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
 }
 process.on('exit', stop)
+
+async function stopAndWait(): Promise<void> {
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null)
+  const exited = running.map((child) => new Promise<void>((resolve) => child.once('exit', () => resolve())))
+  stop()
+  await Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
+}
 process.on('SIGINT', () => process.exit(130))
 
 // Starts a child and resolves with the first line it prints that matches.
@@ -140,6 +148,13 @@ async function peakRssMb(pid: number): Promise<number | null> {
   } catch {
     return null
   }
+}
+
+// A timed run of a scenario and the ceiling run just before it.
+interface RunPair {
+  ceilingRps: number
+  stats: Stats
+  ratio: number
 }
 
 function statsOf(result: autocannon.Result): Stats {
@@ -232,40 +247,43 @@ async function main(): Promise<void> {
     for (const scenario of chosen) {
       const prepared = await scenario.prepare(context)
       const ceilingName = scenario.ceiling === 'argon2' ? 'argon2 verify' : 'B'
-      const ceiling: number[] = []
-      const samples: Stats[] = []
+      const pairs: RunPair[] = []
       // One short warm-up each, so the JIT has settled before anything is counted.
       if (scenario.ceiling === 'B') await fire(baselineUrl, prepared.baselineRequests(), 2)
       await fire(keyturnUrl, await prepared.requests(), 2)
       let peakRss: number | null = null
       for (let i = 0; i < runs; i++) {
-        ceiling.push(scenario.ceiling === 'argon2' ? await argon2Ceiling(duration) : (await fire(baselineUrl, prepared.baselineRequests(), duration)).rps)
+        const ceilingRps = scenario.ceiling === 'argon2' ? await argon2Ceiling(duration) : (await fire(baselineUrl, prepared.baselineRequests(), duration)).rps
         const requests = await prepared.requests()
         // The peak is Keyturn's under the timed load at full concurrency: the tokens a run
         // consumes are minted before it (logins, eight at a time) and not counted; the login
         // and mixed scenarios measure hashing under load.
         resetPeakRss(pid)
-        samples.push(await fire(keyturnUrl, requests, duration))
+        const stats = await fire(keyturnUrl, requests, duration)
         const runPeak = await peakRssMb(pid)
         if (runPeak !== null) peakRss = Math.max(peakRss ?? 0, runPeak)
-        const last = samples.at(-1)
+        pairs.push({ ceilingRps, stats, ratio: stats.rps / ceilingRps })
         process.stdout.write(
-          `  ${scenario.name} run ${i + 1}/${runs}: ${last?.rps.toFixed(0)} req/s, ${last?.non2xx} non-2xx, ${last?.errors} errors (${ceilingName} ${ceiling.at(-1)?.toFixed(0)})\n`,
+          `  ${scenario.name} run ${i + 1}/${runs}: ${stats.rps.toFixed(0)} req/s, ${stats.non2xx} non-2xx, ${stats.errors} errors (${ceilingName} ${ceilingRps.toFixed(0)}, ratio ${(stats.rps / ceilingRps).toFixed(2)})\n`,
         )
       }
-      const mid = [...samples].sort((a, b) => a.rps - b.rps)[Math.floor(samples.length / 2)] as Stats
-      const ceilingRps = median(ceiling)
+      // The machine's speed drifts over minutes (B moved between 15 000 and 41 000 req/s in
+      // one day here), so each run is divided by the ceiling measured just before it, and the
+      // run with the median of those ratios is the one shown: the table's req/s, ceiling and
+      // ratio come from one pair, and the ratio does not mix moments minutes apart.
+      const mid = [...pairs].sort((a, b) => a.ratio - b.ratio)[Math.floor(pairs.length / 2)] as RunPair
       results.push({
         scenario: scenario.name,
         description: scenario.description,
         ceilingName,
-        ceilingRps,
-        ...mid,
-        non2xx: samples.reduce((n, s) => n + s.non2xx, 0),
-        errors: samples.reduce((n, s) => n + s.errors, 0),
-        ratio: mid.rps / ceilingRps,
+        ceilingRps: mid.ceilingRps,
+        ...mid.stats,
+        non2xx: pairs.reduce((n, p) => n + p.stats.non2xx, 0),
+        errors: pairs.reduce((n, p) => n + p.stats.errors, 0),
+        ratio: mid.ratio,
         target: TARGETS[store][scenario.name],
         peakRssMb: peakRss,
+        runs: pairs.map((p) => ({ ceilingRps: Math.round(p.ceilingRps), rps: Math.round(p.stats.rps), ratio: Number(p.ratio.toFixed(3)) })),
       })
     }
 
@@ -289,7 +307,9 @@ async function main(): Promise<void> {
     const files = writeReport(report, opts.output)
     console.log(`\nwritten: ${files.join(', ')}`)
   } finally {
-    stop()
+    // Keyturn goes before its schema does: dropped under it, its revocation poll would log
+    // an outage.
+    await stopAndWait()
     await pgSchema?.drop()
     rmSync(dataDir, { recursive: true, force: true })
   }
