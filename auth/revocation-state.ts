@@ -1,8 +1,8 @@
 // What every instance must know without asking the store on each request: which sessions
 // were revoked recently enough that their access tokens may still be alive, and the state
-// of users seen lately (the
-// profile too: every change to a user, a login's last_login included, is in the log). Kept current by this process's own writes at once, and by polling
-// the store's revocation log for other processes' writes.
+// of users seen lately (the profile too: every change to a user, a login's last_login
+// included, and to its client's name is in the log). Kept current by this process's own
+// writes at once, and by polling the store's revocation log for other processes' writes.
 import type { UserWithClient } from '../store/users.js'
 
 // The user's row as authentication and the profile need it; never the password hash.
@@ -48,6 +48,13 @@ export class RevocationState {
 
   forgetUser(id: number): void {
     this.users.delete(id)
+  }
+
+  // A client renamed or deleted: a walk over the cache, for a change an operator makes by hand.
+  forgetClientUsers(clientId: number): void {
+    for (const [id, user] of this.users) {
+      if (user?.client_id === clientId) this.users.delete(id)
+    }
   }
 
   prune(now: number): void {

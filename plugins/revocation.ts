@@ -41,6 +41,7 @@ export default fp(
       const rows = mark === undefined ? await revocationsSince(db, now - state.retentionMs) : await revocationsAfter(db, mark)
       for (const row of rows) {
         if (row.kind === 'session') state.revokeSession(row.subject_id, row.created_at)
+        else if (row.kind === 'client') state.forgetClientUsers(row.subject_id)
         else state.forgetUser(row.subject_id)
       }
       state.prune(now)

@@ -55,7 +55,9 @@ export interface RefreshTokenTable {
   grace_used_at: Generated<number | null>
 }
 
-export type RevocationKind = 'session' | 'user'
+// 'client' comes only from the clients triggers: its subject is a client, whose users
+// every instance drops from memory (they carry its name).
+export type RevocationKind = 'session' | 'user' | 'client'
 
 export interface RevocationTable {
   id: Generated<number>

@@ -1,12 +1,13 @@
 // A connection to a test store that is not Keyturn's, as an operator's psql or sqlite3 would
 // have: changes made on it reach Keyturn only through the store. On Postgres the test's
-// schema is not on its search_path, so `users` names the table with its schema.
+// schema is not on its search_path, so `users` and `clients` name the tables with its schema.
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
 import { sqlitePath } from '../store/connect.js'
 
 export interface OperatorConnection {
   users: string
+  clients: string
   exec(statement: string): Promise<void>
 }
 
@@ -24,7 +25,7 @@ export async function operatorConnection(t: Teardown, url: string): Promise<Oper
       await new Promise((resolve) => setImmediate(resolve))
       db.exec(statement)
     }
-    return { users: 'users', exec }
+    return { users: 'users', clients: 'clients', exec }
   }
   const parsed = new URL(url)
   const schema = parsed.searchParams.get('schema') ?? 'public'
@@ -32,5 +33,5 @@ export async function operatorConnection(t: Teardown, url: string): Promise<Oper
   const client = new pg.Client({ connectionString: parsed.toString() })
   await client.connect()
   t.teardown(() => client.end())
-  return { users: `"${schema}".users`, exec: async (statement) => void (await client.query(statement)) }
+  return { users: `"${schema}".users`, clients: `"${schema}".clients`, exec: async (statement) => void (await client.query(statement)) }
 }

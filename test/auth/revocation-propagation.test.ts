@@ -1,9 +1,11 @@
 // Several instances on one store: a revocation made on one is honoured by the others within
 // a second, without a store query per request (they poll the revocation log). So is a change
-// an operator makes straight in the store, however long its transaction stays open.
+// an operator makes straight in the store, however long its transaction stays open, and a
+// client renamed or deleted or a user restored there.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { updateAccount } from '../../auth/accounts.js'
+import { createClient } from '../../store/clients.js'
 import { bearer, build, createUser, login, post, stores } from '../helper.js'
 import { operatorConnection } from '../operator-connection.js'
 
@@ -73,5 +75,46 @@ for (const store of stores()) {
     const res = await me()
     t.equal(res.statusCode, 401, 'the next poll after the COMMIT drops the user')
     t.strictSame(res.json(), { detail: 'User is inactive', code: 'user_inactive' })
+  })
+}
+
+for (const store of stores()) {
+  t.test(`a client renamed or deleted, or a user restored, by an operator reaches the instance (${store})`, async (t) => {
+    // No poll of its own during the test: each sync() below is one.
+    const app = await build(t, { store, env: { KEYTURN_REVOCATION_POLL_MS: '10000' } })
+    const client = await createClient(app.db, 'Acme', Date.now())
+    const user = await createUser(app, { clientName: 'Acme' })
+    const other = await createUser(app)
+    const operator = await operatorConnection(t, app.config.KEYTURN_DATABASE_URL)
+    const profile = async (access: string) => {
+      const res = await app.inject({ method: 'GET', url: '/api/user/', headers: bearer(access) })
+      return { status: res.statusCode, body: res.json<{ client_id: number | null; client_name: string | null }>() }
+    }
+
+    const pair = await login(app, user.username)
+    const otherPair = await login(app, other.username)
+    // The logins' own entries (last_login) are read now, so that from here on only the
+    // operator's changes can drop the users kept in memory.
+    await app.revocations.sync(Date.now())
+    t.match((await profile(pair.access)).body, { client_id: client.id, client_name: 'Acme' }, 'the user is in memory with its client')
+
+    await operator.exec(`update ${operator.clients} set name = 'Acme Ltd' where id = ${client.id}`)
+    await app.revocations.sync(Date.now())
+    t.match((await profile(pair.access)).body, { client_id: client.id, client_name: 'Acme Ltd' }, 'the next poll after a rename shows the new name')
+
+    await operator.exec(`delete from ${operator.clients} where id = ${client.id}`)
+    await app.revocations.sync(Date.now())
+    t.match((await profile(pair.access)).body, { client_id: null, client_name: null }, 'and after a delete, no client')
+
+    // The other user is deleted, looked up (remembered as missing), then restored under its id.
+    const kept = `kept_user_${process.pid}`
+    await operator.exec(`create table ${kept} as select * from ${operator.users} where id = ${other.id}`)
+    t.teardown(() => operator.exec(`drop table if exists ${kept}`))
+    await operator.exec(`delete from ${operator.users} where id = ${other.id}`)
+    await app.revocations.sync(Date.now())
+    t.equal((await profile(otherPair.access)).status, 401, 'a deleted user is refused')
+    await operator.exec(`insert into ${operator.users} select * from ${kept}`)
+    await app.revocations.sync(Date.now())
+    t.equal((await profile(otherPair.access)).status, 200, 'restored under its id, it is found again: no "no such user" outlives the insert')
   })
 }
