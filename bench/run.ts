@@ -65,6 +65,7 @@ function stop(): void {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
 }
 process.on('exit', stop)
+process.on('SIGINT', () => process.exit(130))
 
 async function stopAndWait(): Promise<void> {
   const running = children.filter((child) => child.exitCode === null && child.signalCode === null)
@@ -72,7 +73,6 @@ async function stopAndWait(): Promise<void> {
   stop()
   await Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
 }
-process.on('SIGINT', () => process.exit(130))
 
 // Starts a child and resolves with the first line it prints that matches.
 function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
@@ -262,9 +262,10 @@ async function main(): Promise<void> {
         const stats = await fire(keyturnUrl, requests, duration)
         const runPeak = await peakRssMb(pid)
         if (runPeak !== null) peakRss = Math.max(peakRss ?? 0, runPeak)
-        pairs.push({ ceilingRps, stats, ratio: stats.rps / ceilingRps })
+        const ratio = stats.rps / ceilingRps
+        pairs.push({ ceilingRps, stats, ratio })
         process.stdout.write(
-          `  ${scenario.name} run ${i + 1}/${runs}: ${stats.rps.toFixed(0)} req/s, ${stats.non2xx} non-2xx, ${stats.errors} errors (${ceilingName} ${ceilingRps.toFixed(0)}, ratio ${(stats.rps / ceilingRps).toFixed(2)})\n`,
+          `  ${scenario.name} run ${i + 1}/${runs}: ${stats.rps.toFixed(0)} req/s, ${stats.non2xx} non-2xx, ${stats.errors} errors (${ceilingName} ${ceilingRps.toFixed(0)}, ratio ${ratio.toFixed(2)})\n`,
         )
       }
       // The machine's speed drifts over minutes (B moved between 15 000 and 41 000 req/s in
