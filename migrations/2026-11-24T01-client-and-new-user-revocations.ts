@@ -23,38 +23,37 @@ const PG_NOW_MS = sql.raw(`floor(extract(epoch from clock_timestamp()) * 1000)::
 interface LogTrigger {
   name: string
   table: 'clients' | 'users'
-  events: string
+  events: Array<'insert' | 'update' | 'delete'>
   kind: 'client' | 'user'
   row: 'old' | 'new'
 }
 
 const TRIGGERS: LogTrigger[] = [
-  { name: 'clients_changed', table: 'clients', events: 'update or delete', kind: 'client', row: 'old' },
-  { name: 'users_inserted', table: 'users', events: 'insert', kind: 'user', row: 'new' },
+  { name: 'clients_changed', table: 'clients', events: ['update', 'delete'], kind: 'client', row: 'old' },
+  { name: 'users_inserted', table: 'users', events: ['insert'], kind: 'user', row: 'new' },
 ]
 
 const functionOf = (trigger: LogTrigger) => sql.raw(`keyturn_${trigger.name}`)
 
 // SQLite's triggers take one event each: clients_changed_update, clients_changed_delete.
-function sqliteTriggers(trigger: LogTrigger): Array<{ name: string; event: string }> {
-  const events = trigger.events.split(' or ')
-  return events.map((event) => ({ name: events.length === 1 ? trigger.name : `${trigger.name}_${event}`, event }))
+function sqliteTriggers({ name, events }: LogTrigger): Array<{ name: string; event: string }> {
+  return events.map((event) => ({ name: events.length === 1 ? name : `${name}_${event}`, event }))
 }
 
 export async function up(db: Db): Promise<void> {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter
   const schema = pg ? (await sql<{ schema: string }>`select quote_ident(current_schema()) as schema`.execute(db)).rows[0]?.schema : undefined
+  const log = sql.raw(`${schema ?? 'public'}.revocations`)
   for (const trigger of TRIGGERS) {
     const entry = sql.raw(`'${trigger.kind}', ${trigger.row}.id`)
     if (pg) {
-      const log = sql.raw(`${schema ?? 'public'}.revocations`)
       await sql`
         create function ${functionOf(trigger)}() returns trigger language plpgsql as $$
         begin
           insert into ${log} (kind, subject_id, created_at) values (${entry}, ${PG_NOW_MS});
           return null;
         end $$`.execute(db)
-      await sql`create trigger ${sql.raw(trigger.name)} after ${sql.raw(trigger.events)} on ${sql.raw(trigger.table)}
+      await sql`create trigger ${sql.raw(trigger.name)} after ${sql.raw(trigger.events.join(' or '))} on ${sql.raw(trigger.table)}
                 for each row execute function ${functionOf(trigger)}()`.execute(db)
       continue
     }
