@@ -1,17 +1,54 @@
 // The one place configuration lives: the environment schema, its defaults, and the Fastify
-// server options derived from it. server.ts and the test helper both build from here, so
-// tests run with production options.
-import { Type, type Static } from '@sinclair/typebox'
+// server options derived from it. server.ts, the CLI and the test helper all build from
+// here, so tests run with production options. The environment is parsed once, at start:
+// durations become milliseconds and lists arrays (TypeBox transforms), so nothing else ever
+// parses an environment string.
+import { Type, type StaticDecode } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { envSchema } from 'env-schema'
 import type { FastifyServerOptions } from 'fastify'
 import { lazyChildLogger } from './request-logger.js'
 
-// A plain JSON-schema enum: its error says "must be one of ..." rather than anyOf noise.
+// A plain JSON-schema enum: its error says "must be one of ..." rather than anyOf noise. A
+// string to TypeBox (whose decoding checks kinds it knows), the enum to ajv.
 const OneOf = <T extends string>(values: readonly T[], defaultValue: T) =>
-  Type.Unsafe<T>({ type: 'string', enum: [...values], default: defaultValue, description: `one of: ${values.join(', ')}` })
+  Type.Unsafe<T>({ ...Type.String({ enum: [...values], default: defaultValue, description: `one of: ${values.join(', ')}` }) })
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+// "300" (seconds, as SimpleJWT's timedelta(seconds=300)), "300s", "15m", "12h", "7d", "250ms".
+export function parseDuration(value: string): number {
+  const match = /^([0-9]+)(ms|s|m|h|d)?$/.exec(value.trim())
+  if (!match) throw new Error(`not a duration: ${value}`)
+  return Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 1000)
+}
+
+// Written as text, read as milliseconds.
 const Duration = (defaultValue: string, description: string) =>
-  Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)?$', default: defaultValue, description })
+  Type.Transform(Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)?$', default: defaultValue, description }))
+    .Decode(parseDuration)
+    .Encode((ms) => `${ms}ms`)
+
+// A comma-separated list, read as an array without blanks.
+const List = (options: Parameters<typeof Type.String>[0]) =>
+  Type.Transform(Type.String(options))
+    .Decode((value) => value.split(',').map((item) => item.trim()).filter((item) => item !== ''))
+    .Encode((items) => items.join(','))
+
+export type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean)
+
+// false (the default) means X-Forwarded-For is never believed, so a client cannot pick the
+// IP that sessions, limits and the audit trail record.
+export function parseTrustProxy(value: string): TrustProxy {
+  const v = value.trim()
+  if (v === 'false' || v === '0' || v === '') return false
+  if (v === 'true') return true
+  if (/^[0-9]+$/.test(v)) {
+    const hops = Number(v)
+    return (_address: string, hop: number) => hop < hops
+  }
+  return v.split(',').map((s) => s.trim()).filter(Boolean)
+}
 
 export const EnvSchema = Type.Object({
   NODE_ENV: OneOf(['development', 'production', 'test'] as const, 'development'),
@@ -59,7 +96,7 @@ export const EnvSchema = Type.Object({
   KEYTURN_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   KEYTURN_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   KEYTURN_LEEWAY: Type.Integer({ minimum: 0, maximum: 3600, default: 0, description: 'seconds of clock skew allowed' }),
-  KEYTURN_AUTH_HEADER_TYPES: Type.String({ pattern: '^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$', default: 'Bearer' }),
+  KEYTURN_AUTH_HEADER_TYPES: List({ pattern: '^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$', default: 'Bearer' }),
   KEYTURN_ARGON2_MEMORY_KIB: Type.Integer({ minimum: 1024, maximum: 4194304, default: 19456 }),
   KEYTURN_ARGON2_TIME_COST: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
   KEYTURN_ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
@@ -101,15 +138,19 @@ export const EnvSchema = Type.Object({
   ),
   KEYTURN_REDIS_PREFIX: Type.String({ default: 'keyturn:', maxLength: 100 }),
   KEYTURN_RATE_LIMIT_WINDOW: Duration('1m', 'the rate-limit window'),
-  KEYTURN_CORS_ORIGINS: Type.String({
+  KEYTURN_CORS_ORIGINS: List({
     default: '',
     description: "browser origins allowed to call the API: empty (CORS off), '*', or a comma list of origins",
   }),
   KEYTURN_BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
-  KEYTURN_TRUST_PROXY: Type.String({
-    default: 'false',
-    description: 'false, true, a hop count, or a comma list of trusted proxy addresses/CIDRs',
-  }),
+  KEYTURN_TRUST_PROXY: Type.Transform(
+    Type.String({
+      default: 'false',
+      description: 'false, true, a hop count, or a comma list of trusted proxy addresses/CIDRs',
+    }),
+  )
+    .Decode(parseTrustProxy)
+    .Encode((trust) => (Array.isArray(trust) ? trust.join(',') : String(trust))),
   KEYTURN_REVOCATION_POLL_MS: Type.Integer({ minimum: 50, maximum: 10000, default: 500 }),
   KEYTURN_REVOCATION_MAX_STALENESS_MS: Type.Integer({
     minimum: 500,
@@ -119,7 +160,8 @@ export const EnvSchema = Type.Object({
   }),
 })
 
-export type KeyturnConfig = Static<typeof EnvSchema>
+// The parsed configuration: what `fastify.config` holds, and what plugins are given.
+export type KeyturnConfig = StaticDecode<typeof EnvSchema>
 
 // Reads and validates the environment; throws an Error naming the bad variable.
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyturnConfig {
@@ -129,18 +171,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyturnConfig 
     // An empty variable means "unset": docker/compose files often carry KEY= lines.
     if (value !== undefined && value !== '') data[key] = value
   }
+  let checked: unknown
   try {
     // env: false — the given environment is the whole environment (tests pass their own).
-    return envSchema<KeyturnConfig>({ schema: EnvSchema, data, env: false, dotenv: false })
+    checked = envSchema({ schema: EnvSchema, data, env: false, dotenv: false })
   } catch (err) {
     throw new Error(`Invalid configuration: ${describeEnvErrors(err)}`)
   }
+  return Value.Decode(EnvSchema, checked)
 }
 
-export type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean)
-
-// false (the default) means X-Forwarded-For is never believed, so a client cannot pick the
-// IP that sessions, limits and the audit trail record.
 interface EnvError {
   instancePath: string
   message?: string
@@ -158,17 +198,6 @@ function describeEnvErrors(err: unknown): string {
       return `${name} ${e.message ?? 'is invalid'}${allowed}`
     })
     .join('; ')
-}
-
-export function parseTrustProxy(value: string): TrustProxy {
-  const v = value.trim()
-  if (v === 'false' || v === '0' || v === '') return false
-  if (v === 'true') return true
-  if (/^[0-9]+$/.test(v)) {
-    const hops = Number(v)
-    return (_address: string, hop: number) => hop < hops
-  }
-  return v.split(',').map((s) => s.trim()).filter(Boolean)
 }
 
 export function serverOptions(config: KeyturnConfig): FastifyServerOptions {
@@ -190,7 +219,7 @@ export function serverOptions(config: KeyturnConfig): FastifyServerOptions {
       },
     },
     childLoggerFactory: lazyChildLogger,
-    trustProxy: parseTrustProxy(config.KEYTURN_TRUST_PROXY),
+    trustProxy: config.KEYTURN_TRUST_PROXY,
     bodyLimit: config.KEYTURN_BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // plugins/drain.ts answers requests that arrive while closing with the contract's 503.

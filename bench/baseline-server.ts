@@ -1,7 +1,7 @@
 // The framework's ceiling, B: the same Fastify, one POST route with the same JSON body
 // schema as verify, no crypto, no store. Prints its port on stdout when listening.
 import Fastify from 'fastify'
-import { VerifyBody } from '../schemas/token.js'
+import { VerifyBody } from '../schemas/verify.js'
 
 const app = Fastify({ logger: false })
 app.post('/api/token/verify/', { schema: { body: VerifyBody, response: { 200: { type: 'object', properties: {} } } } }, async () => ({}))

@@ -221,7 +221,7 @@ async function main(): Promise<void> {
   }
   try {
     console.log(`seeding ${opts.users} users on ${store} ...`)
-    const seed = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'seed-users', '--count', opts.users, '--password-stdin'], {
+    const seed = spawnSync(process.execPath, [join(DIST, 'cli', 'index.js'), 'seed-users', '--count', opts.users, '--password-stdin'], {
       cwd: ROOT,
       env,
       input: PASSWORD,

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Runs the compiled CLI (built by `npm ci`/`npm install` through the prepare script).
-import '../dist/cli.js'
+import '../dist/cli/index.js'

@@ -3,7 +3,7 @@
 // so no instance keeps serving a cached user that was deleted or changed.
 //
 // On Postgres each log row also carries the id of the transaction that wrote it (xact): the
-// poll reads the log in commit order by it, never by created_at (see plugins/revocation.ts).
+// poll reads the log in commit order by it, never by created_at (see plugins/revocation/).
 // On SQLite the ids are in commit order already (one writer at a time, AUTOINCREMENT).
 import { PostgresAdapter, sql, type Kysely } from 'kysely'
 

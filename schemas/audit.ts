@@ -1,9 +1,21 @@
+// The audit trail as staff read it: GET /api/v1/admin/audit/.
 import { Type } from '@sinclair/typebox'
-import { AUDIT_EVENTS, AUDIT_OUTCOMES } from '../auth/audit.js'
-import { Pagination } from './sessions.js'
+import { NullableInt, NullableText, Pagination } from './common.js'
 
-const NullableInt = Type.Union([Type.Integer(), Type.Null()])
-const NullableText = Type.Union([Type.String(), Type.Null()])
+// What the trail records; a plugin recording an event of its own adds its name here.
+export const AUDIT_EVENTS = [
+  'login',
+  'login_failed',
+  'refresh',
+  'refresh_reuse',
+  'logout',
+  'session_revoked',
+  'password_changed',
+  'rate_limited',
+] as const
+export type AuditEventName = (typeof AUDIT_EVENTS)[number]
+export const AUDIT_OUTCOMES = ['success', 'failure'] as const
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number]
 
 export const AuditEventView = Type.Object({
   id: Type.Integer(),

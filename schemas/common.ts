@@ -34,6 +34,10 @@ export const ServiceUnavailable = Type.Object(
 
 export const Empty = Type.Object({}, { additionalProperties: false })
 
+export const IsoTime = Type.String({ format: 'date-time' })
+export const NullableText = Type.Union([Type.String(), Type.Null()])
+export const NullableInt = Type.Union([Type.Integer(), Type.Null()])
+
 // Every route can answer these, whatever it does.
 const common = {
   400: BadRequest,
@@ -57,3 +61,17 @@ export const RequiredString = (opts: { trim?: boolean; maxLength?: number } = {}
   Type.String({ minLength: 1, ...(opts.trim === false ? {} : { pattern: '\\S' }), ...(opts.maxLength ? { maxLength: opts.maxLength } : {}) })
 
 export const OptionalText = (maxLength: number) => Type.Optional(Type.Union([Type.String({ maxLength }), Type.Null()]))
+
+// DRF's LimitOffsetPagination: the query and the page.
+export const Pagination = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+})
+
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({
+    count: Type.Integer(),
+    next: Type.Union([Type.String(), Type.Null()]),
+    previous: Type.Union([Type.String(), Type.Null()]),
+    results: Type.Array(item),
+  })

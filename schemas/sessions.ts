@@ -1,7 +1,6 @@
+// The caller's own sessions (devices): /api/v1/auth/sessions/.
 import { Type, type Static } from '@sinclair/typebox'
-
-const IsoTime = Type.String({ format: 'date-time' })
-const NullableText = Type.Union([Type.String(), Type.Null()])
+import { IsoTime, NullableText } from './common.js'
 
 export const SessionView = Type.Object({
   id: Type.Integer(),
@@ -19,18 +18,6 @@ export const SessionView = Type.Object({
 })
 export type SessionView = Static<typeof SessionView>
 
-export const AdminSessionView = Type.Intersect([
-  SessionView,
-  Type.Object({
-    user_id: Type.Integer(),
-    username: Type.String(),
-    client_id: Type.Union([Type.Integer(), Type.Null()]),
-    revoked_at: Type.Union([IsoTime, Type.Null()]),
-    revoked_reason: NullableText,
-  }),
-])
-export type AdminSessionView = Static<typeof AdminSessionView>
-
 // DRF routers match any segment; a non-numeric id is simply not found.
 export const SessionIdParams = Type.Object({ id: Type.String({ maxLength: 30 }) })
 export function parseSessionId(raw: string): number | undefined {
@@ -44,16 +31,3 @@ export const RevokeAllBody = Type.Object({
 })
 
 export const RevokedCount = Type.Object({ message: Type.String(), revoked_sessions: Type.Integer() })
-
-export const Pagination = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-})
-
-export const Page = <T extends ReturnType<typeof Type.Object> | typeof AdminSessionView>(item: T) =>
-  Type.Object({
-    count: Type.Integer(),
-    next: Type.Union([Type.String(), Type.Null()]),
-    previous: Type.Union([Type.String(), Type.Null()]),
-    results: Type.Array(item),
-  })

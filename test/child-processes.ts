@@ -1,4 +1,4 @@
-// Runs Keyturn's entry points (cli.ts, server.ts) as real child processes, the way an
+// Runs Keyturn's entry points (cli/index.ts, server.ts) as real child processes, the way an
 // operator would, and makes sure none of them outlives its test.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { fileURLToPath } from 'node:url'

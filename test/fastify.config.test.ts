@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { loadConfig, parseTrustProxy, serverOptions } from '../fastify.config.js'
-import { resolveSigningKey } from '../plugins/signing-key.js'
+import { resolveSigningKey } from '../plugins/tokens/signing-key.js'
 
 const HMAC_KEY = 'k'.repeat(32)
 
@@ -30,16 +30,18 @@ t.test('loadConfig', async (t) => {
       LOG_LEVEL: 'info',
       KEYTURN_DATABASE_URL: 'sqlite:./data/keyturn.sqlite',
       KEYTURN_DATA_DIR: './data',
-      KEYTURN_ACCESS_TOKEN_LIFETIME: '15m',
-      KEYTURN_REFRESH_TOKEN_LIFETIME: '7d',
+      // Parsed once: durations in milliseconds, lists as arrays.
+      KEYTURN_ACCESS_TOKEN_LIFETIME: 15 * 60_000,
+      KEYTURN_REFRESH_TOKEN_LIFETIME: 7 * 86_400_000,
       KEYTURN_ROTATE_REFRESH_TOKENS: true,
       KEYTURN_BLACKLIST_AFTER_ROTATION: true,
       KEYTURN_ALGORITHM: 'HS256',
-      KEYTURN_AUTH_HEADER_TYPES: 'Bearer',
+      KEYTURN_AUTH_HEADER_TYPES: ['Bearer'],
       KEYTURN_ARGON2_MEMORY_KIB: 19456,
       KEYTURN_ARGON2_TIME_COST: 2,
       KEYTURN_ARGON2_PARALLELISM: 1,
-      KEYTURN_TRUST_PROXY: 'false',
+      KEYTURN_TRUST_PROXY: false,
+      KEYTURN_CORS_ORIGINS: [],
     })
     t.equal(config.KEYTURN_SIGNING_KEY, undefined)
     t.equal(config.KEYTURN_ISSUER, undefined)
@@ -99,20 +101,22 @@ t.test('loadConfig', async (t) => {
       PORT: 9001,
       KEYTURN_DATABASE_URL: 'postgres://keyturn@db:5432/keyturn',
       KEYTURN_SIGNING_KEY: HMAC_KEY,
-      KEYTURN_ACCESS_TOKEN_LIFETIME: '300',
-      KEYTURN_REFRESH_TOKEN_LIFETIME: '14d',
+      KEYTURN_ACCESS_TOKEN_LIFETIME: 300_000,
+      KEYTURN_REFRESH_TOKEN_LIFETIME: 14 * 86_400_000,
       KEYTURN_ROTATE_REFRESH_TOKENS: false,
       KEYTURN_BLACKLIST_AFTER_ROTATION: false,
       KEYTURN_ISSUER: 'https://auth.example.com',
       KEYTURN_AUDIENCE: 'example-api',
-      KEYTURN_AUTH_HEADER_TYPES: 'Bearer,JWT',
+      KEYTURN_AUTH_HEADER_TYPES: ['Bearer', 'JWT'],
       KEYTURN_ARGON2_MEMORY_KIB: 65536,
       KEYTURN_ARGON2_TIME_COST: 3,
       KEYTURN_ARGON2_PARALLELISM: 4,
     })
-    for (const lifetime of ['300', '300s', '15m', '12h', '7d', '250ms']) {
-      t.equal(loadConfig({ KEYTURN_ACCESS_TOKEN_LIFETIME: lifetime }).KEYTURN_ACCESS_TOKEN_LIFETIME, lifetime, lifetime)
+    const lifetimes: [string, number][] = [['300', 300_000], ['300s', 300_000], ['15m', 900_000], ['12h', 43_200_000], ['7d', 604_800_000], ['250ms', 250]]
+    for (const [lifetime, ms] of lifetimes) {
+      t.equal(loadConfig({ KEYTURN_ACCESS_TOKEN_LIFETIME: lifetime }).KEYTURN_ACCESS_TOKEN_LIFETIME, ms, lifetime)
     }
+    t.same(loadConfig({ KEYTURN_CORS_ORIGINS: 'https://a.example, https://b.example,' }).KEYTURN_CORS_ORIGINS, ['https://a.example', 'https://b.example'])
     for (const url of ['sqlite::memory:', 'sqlite:/var/lib/keyturn/db.sqlite', 'postgresql://u:p@h/db?schema=kt']) {
       t.equal(loadConfig({ KEYTURN_DATABASE_URL: url }).KEYTURN_DATABASE_URL, url)
     }

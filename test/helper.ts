@@ -10,12 +10,12 @@ import { join } from 'node:path'
 import pg from 'pg'
 import type { Test } from 'tap'
 import { buildApp } from '../app.js'
-import { createAccount, type NewAccount } from '../auth/accounts.js'
+import { createAccount, type NewAccount } from '../plugins/accounts/accounts.js'
 import { loadConfig } from '../fastify.config.js'
 
-import { ensurePostgresSchema, openStore, type Store, type StoreOptions } from '../store/connect.js'
-import type { User } from '../store/database.js'
-import { migrateToLatest } from '../store/migrate.js'
+import { ensurePostgresSchema, openStore, type Store, type StoreOptions } from '../plugins/infra/store/connect.js'
+import type { User } from '../plugins/users/tables.js'
+import { migrateToLatest } from '../plugins/infra/store/migrate.js'
 
 export type StoreName = 'sqlite' | 'postgres'
 

@@ -3,7 +3,7 @@
 // schema is not on its search_path, so `users` and `clients` name the tables with its schema.
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import { sqlitePath } from '../store/connect.js'
+import { sqlitePath } from '../plugins/infra/store/connect.js'
 
 export interface OperatorConnection {
   users: string

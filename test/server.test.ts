@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
 import t, { type Test } from 'tap'
-import { sqlitePath } from '../store/connect.js'
+import { sqlitePath } from '../plugins/infra/store/connect.js'
 import { ChildTracker, childEnv, type Exit, type Running } from './child-processes.js'
 import { freshStore, stores, UNAVAILABLE, type StoreName } from './helper.js'
 
@@ -96,7 +96,7 @@ t.test('first start, login over HTTP, restart, SIGTERM', async (t) => {
   t.match(first.stdout(), /KEYTURN_SIGNING_KEY is not set/, 'the generated key is announced')
   t.notOk((first.stdout() + first.stderr()).includes(key), 'but not logged')
 
-  const created = await procs.run('cli.ts', ['createuser', '--username', 'alice', '--email', 'alice@example.com', '--password-stdin'], env, `${PASSWORD}\n`)
+  const created = await procs.run('cli/index.ts', ['createuser', '--username', 'alice', '--email', 'alice@example.com', '--password-stdin'], env, `${PASSWORD}\n`)
   t.equal(created.code, 0, created.stderr)
 
   const res = await fetch(`${base}/api/token/`, {
@@ -178,7 +178,7 @@ for (const store of stores()) t.test(`catalogue 15: a logout survives kill -9 ri
   })
   const base = `http://127.0.0.1:${env.PORT}`
   const json = { 'content-type': 'application/json' }
-  const created = await procs.run('cli.ts', ['createuser', '--username', 'kim', '--password-stdin'], env, `${PASSWORD}\n`)
+  const created = await procs.run('cli/index.ts', ['createuser', '--username', 'kim', '--password-stdin'], env, `${PASSWORD}\n`)
   t.equal(created.code, 0, created.stderr)
 
   const first = procs.start('server.ts', [], env)
@@ -425,7 +425,7 @@ async function sigtermWithRefreshesInFlight(t: Test, store: StoreName, keepAlive
     const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     return { status: res.status, body: (await res.json()) as Record<string, string> }
   }
-  const created = await procs.run('cli.ts', ['createuser', '--username', 'tess', '--password-stdin'], env, `${PASSWORD}\n`)
+  const created = await procs.run('cli/index.ts', ['createuser', '--username', 'tess', '--password-stdin'], env, `${PASSWORD}\n`)
   t.equal(created.code, 0, created.stderr)
 
   const first = procs.start('server.ts', [], env)

@@ -1,13 +1,11 @@
 // Probes for orchestrators: live (the process answers) and ready (the store answers and its
 // schema is current). Not rate limited, not authenticated, not in the API's tags.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
 import { sql } from 'kysely'
-import { errors } from '../../auth/errors.js'
+import { errors } from '../../plugins/infra/api-error.js'
+import { pendingMigrations } from '../../plugins/infra/store/migrate.js'
 import { ServiceUnavailable } from '../../schemas/common.js'
-import { pendingMigrations } from '../../store/migrate.js'
-
-const Status = Type.Object({ status: Type.String() })
+import { HealthStatus as Status } from '../../schemas/health.js'
 
 const health: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/live', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: Status } } }, async () => ({

@@ -1,0 +1,34 @@
+// keyturn flushexpiredtokens (SimpleJWT's command, on a schedule): what can no longer matter,
+// a batch at a time so a large backlog never holds a long lock.
+import { Command } from 'commander'
+import type { Executor } from '../plugins/infra/store/database.js'
+import { deleteAuditEventsBefore } from '../plugins/audit/audit-store.js'
+import { deleteRevocationsBefore } from '../plugins/revocation/revocation-log.js'
+import { deleteExpiredSessions } from '../plugins/sessions/sessions-store.js'
+import { deleteExpiredRefreshTokens } from '../plugins/tokens/outstanding-tokens.js'
+import { withKeyturn } from './boot.js'
+
+// Runs a batched delete until nothing is left; returns how many rows it removed.
+async function drain(step: (db: Executor, batch: number) => Promise<number>, db: Executor): Promise<number> {
+  let total = 0
+  for (let n = -1; n !== 0; total += n) n = await step(db, 1000)
+  return total
+}
+
+export default new Command('flushexpiredtokens')
+  .description('delete expired sessions and refresh tokens, old revocation entries and audit events')
+  .action(async () => {
+    await withKeyturn(async ({ db, config, revocations }) => {
+      const now = Date.now()
+      const sessions = await drain((d, batch) => deleteExpiredSessions(d, now, batch), db)
+      const tokens = await drain((d, batch) => deleteExpiredRefreshTokens(d, now, batch), db)
+      // Revocation entries matter only while an access token of theirs may be alive; a
+      // minute more covers instances that poll the log late.
+      const revocationEntries = await deleteRevocationsBefore(db, now - revocations.state.retentionMs - 60_000)
+      const retention = config.KEYTURN_AUDIT_RETENTION
+      const audit = retention > 0 ? await drain((d, batch) => deleteAuditEventsBefore(d, now - retention, batch), db) : 0
+      console.log(
+        `deleted ${sessions} expired session(s), ${tokens} expired refresh token(s), ${revocationEntries} old revocation entr${revocationEntries === 1 ? 'y' : 'ies'} and ${audit} old audit event(s)`,
+      )
+    })
+  })

@@ -1,0 +1,62 @@
+// The `keyturn` command: store administration without a running server, one file a command.
+// Exit codes: 0 done, 2 bad input (a usage error, or an account the store refuses), 1
+// anything else. Errors are one `keyturn:` line, never a stack trace.
+import { Command, CommanderError, type Option } from 'commander'
+import { AccountError } from '../plugins/accounts/accounts.js'
+import changepassword from './changepassword.js'
+import createclient from './createclient.js'
+import createuser from './createuser.js'
+import flushexpiredtokens from './flushexpiredtokens.js'
+import { packageVersion, requiredByCommand, UsageError } from './io.js'
+import migrate from './migrate.js'
+import seedUsers from './seed-users.js'
+import updateuser from './updateuser.js'
+
+const COMMANDS = [migrate, createclient, createuser, changepassword, updateuser, seedUsers, flushexpiredtokens]
+
+// "createuser --username <name> [--email <email>] ... --password-stdin": every flag of a command.
+function synopsis(command: Command): string {
+  const flags = command.options
+    .filter((option: Option) => option.long !== '--help')
+    .map((option: Option) => (option.mandatory || requiredByCommand.has(option) ? option.flags : `[${option.flags}]`))
+  return [command.name(), ...flags].join(' ')
+}
+
+const program = new Command('keyturn')
+  .description('administer a Keyturn store (KEYTURN_DATABASE_URL, default sqlite:./data/keyturn.sqlite)')
+  .usage('<command> [options]')
+  .version(packageVersion(), '-V, --version')
+  .argument('[command]')
+  .allowExcessArguments(true)
+  .exitOverride()
+  .configureOutput({ outputError: (message, write) => write(message.replace(/^error: /, 'keyturn: ')) })
+  // Only reached when no command matched.
+  .action((name: string | undefined) => {
+    if (name === undefined || name === 'help') program.help()
+    throw new UsageError(`unknown command "${name}" (see keyturn --help)`)
+  })
+
+for (const command of COMMANDS) program.addCommand(command.exitOverride().configureOutput(program.configureOutput()))
+
+program.addHelpText(
+  'after',
+  `
+Every command and its options (keyturn <command> --help says more):
+${COMMANDS.map((command) => `  ${synopsis(command)}`).join('\n')}
+
+Passwords are read from standard input only (one trailing newline is dropped), for example:
+  echo 's3cret' | npx keyturn createuser --username alice --email alice@example.com --password-stdin
+  npx keyturn createclient --name "Company ABC"`,
+)
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // --help and --version end this way too, with code 0; commander has written its message.
+    process.exitCode = err.exitCode === 0 ? 0 : 2
+    return
+  }
+  const known = err instanceof UsageError || err instanceof AccountError
+  const message = err instanceof Error ? err.message : String(err)
+  process.stderr.write(`keyturn: ${known ? message : `error: ${message}`}\n`)
+  process.exitCode = known ? 2 : 1
+})

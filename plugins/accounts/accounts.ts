@@ -1,0 +1,202 @@
+// Account administration shared by the CLI, the tests and (later) admin routes. Every
+// change that must reach running instances goes through the revocation log: a users row's
+// own triggers write its entry (migrations/2026-11-24T00-user-change-revocations.ts).
+import type { Kysely } from 'kysely'
+import { CLI_SOURCE, recordAudit } from '../audit/audit-trail.js'
+import type { Database } from '../infra/store/database.js'
+import type { PasswordHasher } from '../passwords/password-hasher.js'
+import { revokeUserSessions } from '../sessions/sessions-store.js'
+import { createClient, findClientByName } from '../users/clients-store.js'
+import type { User } from '../users/tables.js'
+import { findUserByUsername, insertUser, setPasswordHash } from '../users/users-store.js'
+
+export class AccountError extends Error {
+  override name = 'AccountError'
+}
+
+export interface NewAccount {
+  username: string
+  password: string
+  email?: string | undefined
+  firstName?: string | undefined
+  lastName?: string | undefined
+  clientName?: string | undefined
+  isStaff?: boolean
+  isSuperuser?: boolean
+  isManager?: boolean
+  isActive?: boolean
+  expiresAt?: number | null
+}
+
+export async function addClient(db: Kysely<Database>, name: string, now = Date.now()) {
+  const trimmed = name.trim()
+  if (!trimmed) throw new AccountError('client name must not be blank')
+  if (await findClientByName(db, trimmed)) throw new AccountError(`a client named "${trimmed}" already exists`)
+  return createClient(db, trimmed, now)
+}
+
+export async function createAccount(
+  db: Kysely<Database>,
+  hasher: PasswordHasher,
+  account: NewAccount,
+  now = Date.now(),
+): Promise<User> {
+  const username = account.username.trim()
+  if (!username) throw new AccountError('username must not be blank')
+  if (username.length > 150) throw new AccountError('username must be at most 150 characters')
+  if (account.password.length === 0) throw new AccountError('password must not be empty')
+  const email = account.email?.trim().toLowerCase() || null
+  if (email !== null && !/^[^\s@]+@[^\s@]+$/.test(email)) throw new AccountError(`not an email address: ${email}`)
+  let clientId: number | null = null
+  if (account.clientName !== undefined) {
+    const client = await findClientByName(db, account.clientName.trim())
+    if (!client) throw new AccountError(`unknown client "${account.clientName}" (create it with: keyturn createclient --name ...)`)
+    clientId = client.id
+  }
+  if (await findUserByUsername(db, username)) throw new AccountError(`a user named "${username}" already exists`)
+  if (email !== null) {
+    const taken = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()
+    if (taken) throw new AccountError(`the email ${email} is already in use`)
+  }
+  const passwordHash = await hasher.hash(account.password)
+  return insertUser(db, {
+    username,
+    email,
+    password_hash: passwordHash,
+    first_name: account.firstName ?? '',
+    last_name: account.lastName ?? '',
+    client_id: clientId,
+    is_active: account.isActive === false ? 0 : 1,
+    is_staff: account.isStaff ? 1 : 0,
+    is_superuser: account.isSuperuser ? 1 : 0,
+    is_manager: account.isManager ? 1 : 0,
+    date_joined: now,
+    last_login: null,
+    expires_at: account.expiresAt ?? null,
+    created_at: now,
+    updated_at: now,
+  })
+}
+
+// A new password ends every session of the user, on every instance.
+export async function changePassword(
+  db: Kysely<Database>,
+  hasher: PasswordHasher,
+  username: string,
+  password: string,
+  now = Date.now(),
+): Promise<{ user: User; endedSessions: number }> {
+  if (password.length === 0) throw new AccountError('password must not be empty')
+  const user = await findUserByUsername(db, username)
+  if (!user) throw new AccountError(`no user named "${username}"`)
+  const hash = await hasher.hash(password)
+  const ended = await db.transaction().execute(async (trx) => {
+    await setPasswordHash(trx, user.id, hash, now)
+    const sessions = await revokeUserSessions(trx, user.id, 'password_changed', now)
+    const detail = `ended ${sessions.length} session(s)`
+    await recordAudit(trx, CLI_SOURCE, { event: 'password_changed', outcome: 'success', userId: user.id, clientId: user.client_id, detail }, now)
+    return sessions.length
+  })
+  return { user, endedSessions: ended }
+}
+
+export interface AccountChanges {
+  isActive?: boolean | undefined
+  expiresAt?: number | null | undefined
+  isStaff?: boolean | undefined
+  isSuperuser?: boolean | undefined
+  isManager?: boolean | undefined
+}
+
+// Changes a user's standing. Deactivating ends every session; any change reaches the
+// in-memory user state of every instance through the revocation log (by the trigger).
+export async function updateAccount(
+  db: Kysely<Database>,
+  username: string,
+  changes: AccountChanges,
+  now = Date.now(),
+): Promise<{ user: User; endedSessions: number }> {
+  const user = await findUserByUsername(db, username)
+  if (!user) throw new AccountError(`no user named "${username}"`)
+  const flag = (v: boolean | undefined) => (v === undefined ? undefined : v ? 1 : 0)
+  const set = {
+    is_active: flag(changes.isActive),
+    is_staff: flag(changes.isStaff),
+    is_superuser: flag(changes.isSuperuser),
+    is_manager: flag(changes.isManager),
+    expires_at: changes.expiresAt,
+  }
+  const defined = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined))
+  if (Object.keys(defined).length === 0) throw new AccountError('nothing to change')
+  const endsSessions = changes.isActive === false || (changes.expiresAt != null && changes.expiresAt <= now)
+  const ended = await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ ...defined, updated_at: now }).where('id', '=', user.id).execute()
+    const sessions = endsSessions ? await revokeUserSessions(trx, user.id, 'account_disabled', now) : []
+    return sessions.length
+  })
+  const updated = await findUserByUsername(db, username)
+  return { user: updated ?? user, endedSessions: ended }
+}
+
+export interface SeedOptions {
+  count: number
+  prefix: string
+  password: string
+  clientName?: string | undefined
+  onProgress?: (done: number, total: number) => void
+}
+
+// Load-test users <prefix>1..<prefix>N sharing one password. Each gets its own argon2 hash
+// (its own salt); hashes are made several at a time so the thread pool stays busy, and rows
+// go in by the few hundred.
+export async function seedAccounts(db: Kysely<Database>, hasher: PasswordHasher, opts: SeedOptions, now = Date.now()) {
+  if (!Number.isSafeInteger(opts.count) || opts.count < 1) throw new AccountError('--count must be a positive whole number')
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(opts.prefix)) throw new AccountError('--prefix may hold letters, digits, _ . - only')
+  if (opts.password.length === 0) throw new AccountError('password must not be empty')
+  let clientId: number | null = null
+  if (opts.clientName !== undefined) {
+    const client = await findClientByName(db, opts.clientName.trim())
+    if (!client) throw new AccountError(`unknown client "${opts.clientName}"`)
+    clientId = client.id
+  }
+  const usernames = Array.from({ length: opts.count }, (_, i) => `${opts.prefix}${i + 1}`)
+  for (let i = 0; i < usernames.length; i += 500) {
+    const taken = await db.selectFrom('users').select('username').where('username', 'in', usernames.slice(i, i + 500)).executeTakeFirst()
+    if (taken) throw new AccountError(`user "${taken.username}" already exists; choose another --prefix`)
+  }
+
+  const BATCH = 250
+  const IN_FLIGHT = 8
+  let done = 0
+  for (let start = 0; start < usernames.length; start += BATCH) {
+    const batch = usernames.slice(start, start + BATCH)
+    const hashes: string[] = new Array(batch.length)
+    let next = 0
+    const worker = async () => {
+      while (next < batch.length) {
+        const index = next++
+        hashes[index] = await hasher.hash(opts.password)
+      }
+    }
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
+    await db
+      .insertInto('users')
+      .values(
+        batch.map((username, i) => ({
+          username,
+          email: `${username.toLowerCase()}@load.example`,
+          password_hash: hashes[i] as string,
+          client_id: clientId,
+          date_joined: now,
+          last_login: null,
+          expires_at: null,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute()
+    done += batch.length
+    opts.onProgress?.(done, usernames.length)
+  }
+  return { created: done, first: usernames[0], last: usernames[usernames.length - 1] }
+}

@@ -1,0 +1,27 @@
+// The `blacklist` concern: blacklisting a refresh token (and every logout that does) ends its
+// session, on every instance.
+import fp from 'fastify-plugin'
+import type { RateLimitHook } from '../infra/rate-limit.js'
+import { blacklistToken, type BlacklistOptions } from './token-blacklist.js'
+
+export interface BlacklistService {
+  add(raw: string, options: BlacklistOptions): Promise<{ sessionId: number }>
+  // Shared by the blacklist routes and every logout.
+  readonly rateLimit: RateLimitHook[]
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    blacklist: BlacklistService
+  }
+}
+
+export default fp(
+  async (fastify) => {
+    fastify.decorate('blacklist', {
+      add: (raw, options) => blacklistToken(fastify, raw, options),
+      rateLimit: fastify.rateLimits.perIp('blacklist', fastify.config.KEYTURN_BLACKLIST_RATE_LIMIT),
+    } satisfies BlacklistService)
+  },
+  { name: 'blacklist', dependencies: ['config', 'rate-limit', 'db', 'tokens', 'revocations', 'audit'] },
+)

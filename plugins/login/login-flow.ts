@@ -1,0 +1,97 @@
+// Login: one argon2 verify whatever the outcome (unknown user, wrong password, inactive,
+// expired all cost the same and answer the same), then one transaction that opens the
+// session and records its first refresh token.
+import type { FastifyInstance } from 'fastify'
+import type { LoginResponse } from '../../schemas/login.js'
+import { recordAudit, type AuditSource } from '../audit/audit-trail.js'
+import { errors, unauthorized } from '../infra/api-error.js'
+import { insertSession } from '../sessions/sessions-store.js'
+import { insertRefreshToken } from '../tokens/outstanding-tokens.js'
+import { findUserByLogin, isAccountExpired, setPasswordHash, touchLastLogin } from '../users/users-store.js'
+import type { Throttle } from './login-throttle.js'
+
+// The same answer for a wrong password, an unknown user, an inactive user and an expired account.
+const noActiveAccount = () => unauthorized({ detail: 'No active account found with the given credentials' })
+
+export interface LoginInput {
+  login: string
+  password: string
+  device: {
+    client_type?: string | null
+    device_name?: string | null
+    telegram_user_id?: number | null
+    telegram_username?: string | null
+  }
+  source: AuditSource
+}
+
+export async function login(app: FastifyInstance, loginThrottle: Throttle, input: LoginInput): Promise<LoginResponse> {
+  const { db, passwords, tokens, config, sessions } = app
+  // A throttled account is refused before any hashing: guessing costs the guesser, not us.
+  // A let-through attempt is counted now, as a failure until it succeeds.
+  const wait = await loginThrottle.attempt(input.login, Date.now())
+  if (wait > 0) {
+    app.audit.rateLimited(input.source, 'login_backoff')
+    throw errors.throttled(wait)
+  }
+  const user = await findUserByLogin(db, input.login.trim())
+  const passwordOk = await passwords.verify(user?.password_hash, input.password)
+  const now = Date.now()
+  if (!user || !passwordOk || user.is_active !== 1 || isAccountExpired(user, now)) {
+    // The same write whatever the reason, so the answer's timing tells nothing either.
+    const detail = !user || !passwordOk ? 'invalid_credentials' : user.is_active !== 1 ? 'inactive' : 'expired'
+    await recordAudit(db, input.source, { event: 'login_failed', outcome: 'failure', userId: user?.id, clientId: user?.client_id, detail }, now)
+    throw noActiveAccount()
+  }
+  await loginThrottle.succeeded(input.login)
+
+  const rehash = passwords.needsRehash(user.password_hash) ? await passwords.hash(input.password) : undefined
+  const sessionEnd = now + sessions.policy.lifetimeMs
+
+  const { session, access, refresh } = await db.transaction().execute(async (trx) => {
+    const session = await insertSession(trx, {
+      user_id: user.id,
+      client_type: input.device.client_type ?? null,
+      device_name: input.device.device_name ?? null,
+      telegram_user_id: input.device.telegram_user_id ?? null,
+      telegram_username: input.device.telegram_username ?? null,
+      ip_address: input.source.ip,
+      user_agent: input.source.userAgent,
+      created_at: now,
+      last_activity: now,
+      expires_at: sessionEnd,
+      revoked_at: null,
+      revoked_reason: null,
+    })
+    const subject = { userId: user.id, clientId: user.client_id, sessionId: session.id }
+    const refresh = tokens.issue('refresh', subject, now, sessionEnd)
+    const access = tokens.issue('access', subject, now, sessionEnd)
+    await insertRefreshToken(trx, {
+      jti: refresh.jti,
+      session_id: session.id,
+      user_id: user.id,
+      issued_at: now,
+      expires_at: refresh.expiresAt,
+    })
+    // Either update changes the profile every instance keeps in memory; the users trigger
+    // writes the revocation log entry that tells the other instances.
+    if (config.KEYTURN_UPDATE_LAST_LOGIN) await touchLastLogin(trx, user.id, now)
+    if (rehash) await setPasswordHash(trx, user.id, rehash, now)
+    await recordAudit(trx, input.source, { event: 'login', outcome: 'success', userId: user.id, clientId: user.client_id, sessionId: session.id }, now)
+    return { session, access, refresh }
+  })
+
+  if (config.KEYTURN_UPDATE_LAST_LOGIN || rehash) app.revocations.userChanged(user.id)
+  const email = user.email ?? ''
+  return {
+    access: access.token,
+    refresh: refresh.token,
+    user_id: user.id,
+    username: user.username,
+    email,
+    client_id: user.client_id,
+    client_name: user.client_name,
+    user: { id: user.id, username: user.username, email, first_name: user.first_name, last_name: user.last_name },
+    session_id: session.id,
+  }
+}

@@ -1,0 +1,90 @@
+// The `revocations` concern: keeps RevocationState current across instances by polling the
+// `revocations` log. After the start, rows are picked by commit order (revocationMark), never
+// by created_at: a row's time comes from whichever clock wrote it (an instance, or the
+// database for the users triggers) and precedes its COMMIT by as long as its transaction
+// stays open (an operator's psql session, for minutes), so no window on created_at is sure to
+// see it. Re-applying a row is harmless, missing one is not.
+import fp from 'fastify-plugin'
+import { errors } from '../infra/api-error.js'
+import { findUserById } from '../users/users-store.js'
+import { revocationMark, revocationsAfter, revocationsSince } from './revocation-log.js'
+import { RevocationState, type CachedUser } from './revocation-state.js'
+
+export interface Revocations {
+  state: RevocationState
+  // Applies this process's own revocation at once (the poll brings other processes').
+  sessionRevoked(sid: number, now: number): void
+  userChanged(userId: number): void
+  // The user's state (and profile) from memory, read from the store once on a miss.
+  loadUser(userId: number): Promise<CachedUser | null>
+  // Throws 503 when the log has not been read for too long to trust memory.
+  assertFresh(now: number): void
+  sync(now: number): Promise<void>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    revocations: Revocations
+  }
+}
+
+export default fp(
+  async (fastify) => {
+    const { config, db, tokens } = fastify
+    const state = new RevocationState(tokens.accessLifetimeMs, tokens.leewayMs)
+    let lastSyncAt = 0
+    let mark: string | undefined
+
+    async function sync(now: number): Promise<void> {
+      const next = await revocationMark(db)
+      // At the start only what may still matter: revocations younger than an access token.
+      const rows = mark === undefined ? await revocationsSince(db, now - state.retentionMs) : await revocationsAfter(db, mark)
+      for (const row of rows) {
+        if (row.kind === 'session') state.revokeSession(row.subject_id, row.created_at)
+        else if (row.kind === 'client') state.forgetClientUsers(row.subject_id)
+        else state.forgetUser(row.subject_id)
+      }
+      state.prune(now)
+      mark = next
+      lastSyncAt = now
+    }
+
+    const revocations: Revocations = {
+      state,
+      sessionRevoked: (sid, now) => state.revokeSession(sid, now),
+      userChanged: (userId) => state.forgetUser(userId),
+      async loadUser(userId) {
+        const cached = state.getUser(userId)
+        if (cached !== undefined) return cached
+        const row = await findUserById(db, userId)
+        let user: CachedUser | null = null
+        if (row) {
+          const { password_hash: _hash, ...rest } = row
+          user = rest
+        }
+        state.setUser(userId, user)
+        return user
+      },
+      assertFresh(now) {
+        if (now - lastSyncAt > config.KEYTURN_REVOCATION_MAX_STALENESS_MS) throw errors.storeUnavailable()
+      },
+      sync,
+    }
+
+    await sync(Date.now())
+    let polling = false
+    const timer = setInterval(() => {
+      if (polling) return
+      polling = true
+      sync(Date.now())
+        .catch((err: unknown) => fastify.log.warn({ err: (err as Error).message }, 'revocation log poll failed'))
+        .finally(() => {
+          polling = false
+        })
+    }, config.KEYTURN_REVOCATION_POLL_MS)
+    timer.unref()
+    fastify.addHook('onClose', async () => clearInterval(timer))
+    fastify.decorate('revocations', revocations)
+  },
+  { name: 'revocations', dependencies: ['config', 'db', 'tokens', 'users'] },
+)

@@ -1,0 +1,20 @@
+// The revocation log: every revoking write appends a row (and the users and clients triggers
+// do, for changes made behind Keyturn's back); every instance polls it.
+import type { Generated } from 'kysely'
+
+// 'client' comes only from the clients triggers: its subject is a client, whose users
+// every instance drops from memory (they carry its name).
+export type RevocationKind = 'session' | 'user' | 'client'
+
+export interface RevocationTable {
+  id: Generated<number>
+  kind: RevocationKind
+  subject_id: number
+  created_at: number
+}
+
+declare module '../infra/store/database.js' {
+  interface Database {
+    revocations: RevocationTable
+  }
+}

@@ -1,0 +1,59 @@
+// Ending sessions on a user's (or an admin's) request. Each commits, with its audit rows,
+// before it answers and tells this instance's memory at once; other instances learn it from
+// the revocation log.
+import type { FastifyInstance } from 'fastify'
+import { recordAudit, type AuditSource } from '../audit/audit-trail.js'
+import { revokeSession, revokeUserSessions } from './sessions-store.js'
+
+// Why a session ends, as the trail records it: a logout, or a revocation by the user or by
+// staff (actorId, when it is not the session's own user).
+export interface Ending {
+  reason: string
+  event: 'logout' | 'session_revoked'
+  source: AuditSource
+  actorId?: number
+}
+
+export interface SessionOwner {
+  userId: number
+  clientId: number | null
+}
+
+export const ownerOf = (user: { id: number; clientId: number | null }): SessionOwner => ({ userId: user.id, clientId: user.clientId })
+
+export async function endSession(app: FastifyInstance, sessionId: number, owner: SessionOwner, ending: Ending): Promise<void> {
+  const now = Date.now()
+  await app.db.transaction().execute(async (trx) => {
+    if (await revokeSession(trx, sessionId, ending.reason, now)) await recordEnding(trx, sessionId, owner, ending, now)
+  })
+  app.revocations.sessionRevoked(sessionId, now)
+}
+
+// Returns how many sessions this call ended.
+export async function endUserSessions(app: FastifyInstance, owner: SessionOwner, ending: Ending, keep?: number): Promise<number> {
+  const now = Date.now()
+  const ids = await app.db.transaction().execute(async (trx) => {
+    const ended = await revokeUserSessions(trx, owner.userId, ending.reason, now, keep)
+    for (const id of ended) await recordEnding(trx, id, owner, ending, now)
+    return ended
+  })
+  for (const id of ids) app.revocations.sessionRevoked(id, now)
+  return ids.length
+}
+
+function recordEnding(db: Parameters<typeof recordAudit>[0], sessionId: number, owner: SessionOwner, ending: Ending, now: number) {
+  return recordAudit(
+    db,
+    ending.source,
+    {
+      event: ending.event,
+      outcome: 'success',
+      userId: owner.userId,
+      clientId: owner.clientId,
+      sessionId,
+      actorId: ending.actorId ?? null,
+      detail: ending.reason,
+    },
+    now,
+  )
+}

@@ -1,0 +1,27 @@
+// A session is a device's login: every token carries its id (`sid`).
+import type { Generated, Insertable, Selectable } from 'kysely'
+
+export interface SessionTable {
+  id: Generated<number>
+  user_id: number
+  client_type: string | null
+  device_name: string | null
+  telegram_user_id: number | null
+  telegram_username: string | null
+  ip_address: string | null
+  user_agent: string | null
+  created_at: number
+  last_activity: number
+  expires_at: number
+  revoked_at: number | null
+  revoked_reason: string | null
+}
+
+export type Session = Selectable<SessionTable>
+export type NewSession = Insertable<SessionTable>
+
+declare module '../infra/store/database.js' {
+  interface Database {
+    sessions: SessionTable
+  }
+}

@@ -1,0 +1,142 @@
+// The `tokens` concern: issues and decodes Keyturn's JWTs. @fastify/jwt builds fast-jwt's
+// signer and verifier once, at registration, with the algorithm pinned; per request there is
+// the HMAC, and not even that for an access token this process has verified before (see
+// verified-token-cache.ts).
+import { fastifyJwt } from '@fastify/jwt'
+import fp from 'fastify-plugin'
+import { resolveSigningKey } from './signing-key.js'
+import { isClaims, newJti, type IssuedToken, type TokenClaims, type TokenSubject, type TokenType } from './token-claims.js'
+import { TokenError, tokenNotValid } from './token-errors.js'
+import { VerifiedTokenCache } from './verified-token-cache.js'
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: TokenClaims
+  }
+}
+
+export interface TokenService {
+  readonly accessLifetimeMs: number
+  readonly refreshLifetimeMs: number
+  readonly leewayMs: number
+  // `notAfter` (ms) caps the lifetime: no token outlives its session.
+  issue(type: TokenType, subject: TokenSubject, now: number, notAfter?: number): IssuedToken
+  // Signs exactly these claims again (HMAC and RSA signatures are deterministic, so the
+  // same claims give the same token): used to hand a lost successor out once more.
+  resign(claims: TokenClaims): string
+  // Signature, lifetime, issuer, audience and the type; throws TokenError.
+  decode(raw: string, expected?: TokenType): TokenClaims
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tokens: TokenService
+  }
+}
+
+// About 5 MB when full: a token, its claims and their lifetime a piece.
+const VERIFIED_TOKENS_KEPT = 10_000
+
+export default fp(
+  async (fastify) => {
+    const config = fastify.config
+    const leewayMs = config.KEYTURN_LEEWAY * 1000
+    await fastify.register(fastifyJwt, {
+      secret: resolveSigningKey(config, fastify.log),
+      sign: {
+        algorithm: config.KEYTURN_ALGORITHM,
+        ...(config.KEYTURN_ISSUER ? { iss: config.KEYTURN_ISSUER } : {}),
+        ...(config.KEYTURN_AUDIENCE ? { aud: config.KEYTURN_AUDIENCE } : {}),
+      },
+      verify: {
+        algorithms: [config.KEYTURN_ALGORITHM],
+        // fast-jwt checks iss/aud only when present, so require them when configured.
+        requiredClaims: [
+          'exp',
+          'iat',
+          'jti',
+          ...(config.KEYTURN_ISSUER ? ['iss'] : []),
+          ...(config.KEYTURN_AUDIENCE ? ['aud'] : []),
+        ],
+        clockTolerance: leewayMs,
+        // fast-jwt's own cache keys entries by a hash of the token, which costs what an HMAC
+        // does; decode() below keeps verified access tokens by the token itself instead.
+        cache: false,
+        ...(config.KEYTURN_ISSUER ? { allowedIss: config.KEYTURN_ISSUER } : {}),
+        ...(config.KEYTURN_AUDIENCE ? { allowedAud: config.KEYTURN_AUDIENCE } : {}),
+      },
+    })
+
+    const lifetimes: Record<TokenType, number> = {
+      access: config.KEYTURN_ACCESS_TOKEN_LIFETIME,
+      refresh: config.KEYTURN_REFRESH_TOKEN_LIFETIME,
+    }
+
+    const verified = new VerifiedTokenCache<TokenClaims>(VERIFIED_TOKENS_KEPT, leewayMs)
+
+    const service: TokenService = {
+      accessLifetimeMs: lifetimes.access,
+      refreshLifetimeMs: lifetimes.refresh,
+      leewayMs,
+      issue(type, subject, now, notAfter = Infinity) {
+        const iat = Math.floor(now / 1000)
+        const exp = Math.floor(Math.min(now + lifetimes[type], notAfter) / 1000)
+        const jti = newJti()
+        const token = fastify.jwt.sign({
+          token_type: type,
+          exp,
+          iat,
+          jti,
+          user_id: subject.userId,
+          client_id: subject.clientId,
+          sid: subject.sessionId,
+        })
+        return { token, jti, expiresAt: exp * 1000 }
+      },
+      resign(c) {
+        // Same keys in the same order as issue(), so the bytes match.
+        return fastify.jwt.sign({
+          token_type: c.token_type,
+          exp: c.exp,
+          iat: c.iat,
+          jti: c.jti,
+          user_id: c.user_id,
+          client_id: c.client_id,
+          sid: c.sid,
+        })
+      },
+      decode(raw, expected) {
+        let claims = verified.get(raw, Date.now())
+        if (claims === undefined) {
+          let decoded: unknown
+          try {
+            decoded = fastify.jwt.verify(raw)
+          } catch {
+            // Whatever fast-jwt disliked (signature, alg, exp, nbf, iss, aud, shape), the
+            // client learns only that the token is not valid.
+            throw new TokenError('invalid')
+          }
+          if (!isClaims(decoded)) throw new TokenError('invalid')
+          claims = decoded
+          // Access tokens come back on every call; a refresh token is used once.
+          if (claims.token_type === 'access') verified.set(raw, claims)
+        }
+        if (expected && claims.token_type !== expected) throw new TokenError('wrong_type')
+        return claims
+      },
+    }
+    fastify.decorate('tokens', service)
+  },
+  { name: 'tokens', dependencies: ['config'] },
+)
+
+// Decodes a token sent to a token endpoint (refresh, verify, blacklist, logout): a bad one
+// is SimpleJWT's InvalidToken answer.
+export function decodeForTokenEndpoint(tokens: TokenService, raw: string, expected?: TokenType): TokenClaims {
+  try {
+    return tokens.decode(raw, expected)
+  } catch (err) {
+    if (err instanceof TokenError) throw tokenNotValid(err.problem)
+    throw err
+  }
+}

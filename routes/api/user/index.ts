@@ -1,0 +1,22 @@
+// GET /api/user/ and its aliases: the caller's profile.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { bearerSecurity, withAuthErrors } from '../../../schemas/common.js'
+import { Profile } from '../../../schemas/profile.js'
+
+export const prefixOverride = '/api'
+export const PROFILE_PATHS = ['/user/', '/users/auth/me/', '/v1/auth/users/me/']
+
+const schema = {
+  tags: ['profile'],
+  summary: "The caller's profile",
+  security: bearerSecurity,
+  response: withAuthErrors({ 200: Profile }),
+}
+
+const profile: FastifyPluginAsyncTypebox = async (fastify) => {
+  for (const url of PROFILE_PATHS) {
+    fastify.get(url, { schema, onRequest: fastify.authenticate }, async (request) => fastify.profile.of(request.user.id))
+  }
+}
+
+export default profile

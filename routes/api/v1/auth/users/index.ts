@@ -1,0 +1,31 @@
+// GET /api/v1/auth/users/: staff see their own client's users; superusers see every client's.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { page, pageParams } from '../../../../../plugins/infra/pagination.js'
+import { toProfile } from '../../../../../plugins/profile/profile-view.js'
+import { tenantScope } from '../../../../../plugins/users/tenancy.js'
+import { bearerSecurity, Detail, withAuthErrors } from '../../../../../schemas/common.js'
+import { UsersPage, UsersQuery } from '../../../../../schemas/users.js'
+
+const users: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get(
+    '/',
+    {
+      prefixTrailingSlash: 'slash',
+      schema: {
+        tags: ['users'],
+        summary: 'Users the caller may see (staff only)',
+        security: bearerSecurity,
+        querystring: UsersQuery,
+        response: withAuthErrors({ 200: UsersPage, 403: Detail }),
+      },
+    },
+    async (request) => {
+      const params = pageParams(request.query)
+      const { count, rows } = await fastify.users.list(tenantScope(request.user), params)
+      const now = Date.now()
+      return page(request, params, count, rows.map((u) => toProfile(u, now)))
+    },
+  )
+}
+
+export default users

@@ -1,9 +1,0 @@
-import type { Client, Executor } from './database.js'
-
-export async function createClient(db: Executor, name: string, now: number): Promise<Client> {
-  return db.insertInto('clients').values({ name, created_at: now }).returningAll().executeTakeFirstOrThrow()
-}
-
-export async function findClientByName(db: Executor, name: string): Promise<Client | undefined> {
-  return db.selectFrom('clients').selectAll().where('name', '=', name).executeTakeFirst()
-}

@@ -1,0 +1,60 @@
+import t from 'tap'
+import { VerifiedTokenCache } from '../../../plugins/tokens/verified-token-cache.js'
+import { build, createUser, login, post, signJwt } from '../../helper.js'
+
+const claims = (exp: number, nbf?: number) => ({ exp, ...(nbf === undefined ? {} : { nbf }), token_type: 'access' })
+
+t.test('an entry lives inside its token lifetime only, leeway included', async (t) => {
+  const cache = new VerifiedTokenCache<ReturnType<typeof claims>>(10, 2000)
+  cache.set('a', claims(100, 50))
+  t.same(cache.get('a', 100_000), claims(100, 50), 'at exp')
+  t.same(cache.get('a', 102_000), claims(100, 50), 'at exp plus leeway')
+  t.same(cache.get('a', 48_000), claims(100, 50), 'at nbf minus leeway')
+  t.equal(cache.get('a', 47_999), undefined, 'before nbf minus leeway')
+  t.equal(cache.get('a', 102_001), undefined, 'past exp plus leeway')
+  t.equal(cache.size, 0, 'an expired entry is dropped')
+  t.equal(cache.get('b', 0), undefined, 'another token is another key')
+})
+
+t.test('bounded: the oldest entry goes first; entries are frozen', async (t) => {
+  const cache = new VerifiedTokenCache<ReturnType<typeof claims>>(2, 0)
+  cache.set('a', claims(100))
+  cache.set('b', claims(100))
+  cache.set('c', claims(100))
+  t.equal(cache.size, 2)
+  t.equal(cache.get('a', 0), undefined)
+  t.ok(cache.get('c', 0))
+  t.ok(Object.isFrozen(cache.get('b', 0)))
+})
+
+t.test('a token verified before is refused once it expires, on verify and on a Bearer route', async (t) => {
+  const app = await build(t, { env: { KEYTURN_ACCESS_TOKEN_LIFETIME: '2s' } })
+  await createUser(app, { username: 'short' })
+  const pair = await login(app, 'short')
+  const bearer = { authorization: `Bearer ${pair.access}` }
+  t.equal((await post(app, '/api/token/verify/', { token: pair.access })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: '/api/user/', headers: bearer })).statusCode, 200)
+  await new Promise((resolve) => setTimeout(resolve, 3100))
+  t.equal((await post(app, '/api/token/verify/', { token: pair.access })).statusCode, 401)
+  t.equal((await app.inject({ method: 'GET', url: '/api/user/', headers: bearer })).statusCode, 401)
+})
+
+t.test('a revoked session is refused even though its token was verified before', async (t) => {
+  const app = await build(t)
+  await createUser(app, { username: 'gone' })
+  const pair = await login(app, 'gone')
+  t.equal((await post(app, '/api/token/verify/', { token: pair.access })).statusCode, 200)
+  t.equal((await post(app, '/api/logout/', { refresh: pair.refresh })).statusCode, 200)
+  t.equal((await post(app, '/api/token/verify/', { token: pair.access })).statusCode, 401)
+})
+
+t.test('a forged token is checked in full every time, even beside a cached genuine one', async (t) => {
+  const app = await build(t)
+  await createUser(app, { username: 'real' })
+  const pair = await login(app, 'real')
+  t.equal((await post(app, '/api/token/verify/', { token: pair.access })).statusCode, 200)
+  const [header, payload] = pair.access.split('.')
+  for (const forged of [`${header}.${payload}.`, `${header}.${payload}.AAAA`, signJwt({ alg: 'HS256', typ: 'JWT' }, JSON.parse(Buffer.from(payload as string, 'base64url').toString()), 'another key of at least thirty-two bytes')]) {
+    t.equal((await post(app, '/api/token/verify/', { token: forged })).statusCode, 401)
+  }
+})
