@@ -1,11 +1,14 @@
 // The whole service as one Fastify plugin: the HTTP machinery first, then the store and the
-// auth concerns (plugins/index.ts), the OpenAPI document, and the autoloaded routes (a folder
-// under routes/ is a URL prefix).
+// auth concerns (plugins/index.ts), the OpenAPI document, the autoloaded routes (a folder
+// under routes/ is a URL prefix), and last the plugins of Keyturn's users (KEYTURN_PLUGINS,
+// and those an embedding service hands over).
 import autoload from '@fastify/autoload'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { fileURLToPath } from 'node:url'
 import { serverOptions, type KeyturnConfig } from './fastify.config.js'
+import { registerPlugins } from './plugins/extensions/index.js'
+import type { KeyturnPlugin } from './plugins/extensions/load-plugins.js'
 import services from './plugins/index.js'
 import config from './plugins/infra/config.js'
 import contentParsers from './plugins/infra/content-parsers.js'
@@ -17,15 +20,15 @@ import validation from './plugins/infra/validation.js'
 
 export interface AppOptions {
   config: KeyturnConfig
+  // Plugins of your own, registered like those KEYTURN_PLUGINS names (after them).
+  plugins?: KeyturnPlugin[]
 }
 
-// Wrapped in fastify-plugin so its decorators (db, tokens, ...) are visible on the instance
-// that registers it: the server, a test, or a service that embeds Keyturn.
 // Run from source (tsx, node --import tsx), autoload must be told that .ts files load:
 // it only detects TypeScript loaders preloaded with --require.
 if (import.meta.url.endsWith('.ts')) process.env.FASTIFY_AUTOLOAD_TYPESCRIPT ??= '1'
 
-export const app = fp<AppOptions>(async (fastify, opts) => {
+async function keyturn(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(config, { config: opts.config })
   // The error handler mirrors every route for 405s, so it comes before anything that adds routes.
   await fastify.register(errorHandler)
@@ -41,12 +44,21 @@ export const app = fp<AppOptions>(async (fastify, opts) => {
     autoHooks: true,
     cascadeHooks: true,
   })
-}, { name: 'keyturn' })
+  await registerPlugins(fastify, opts.config, opts.plugins)
+}
+
+// For embedding: `await server.register(app, { config, plugins })`. Encapsulated, so Keyturn's
+// error handler, parsers and hooks stay with Keyturn's routes and the embedder's keep theirs.
+export const app: FastifyPluginAsync<AppOptions> = Object.assign(keyturn, { [Symbol.for('fastify.display-name')]: 'keyturn' })
+
+// Keyturn as the whole server (server.ts, the tests): its decorators (db, tokens, ...) on the
+// server itself. A function of its own: fastify-plugin marks the function it is given.
+const standalone = fp<AppOptions>((fastify, opts) => keyturn(fastify, opts), { name: 'keyturn' })
 
 // Builds the app with the server options of fastify.config.ts; server.ts and tests use it.
-export async function buildApp(config: KeyturnConfig): Promise<FastifyInstance> {
+export async function buildApp(config: KeyturnConfig, options: Omit<AppOptions, 'config'> = {}): Promise<FastifyInstance> {
   const fastify = Fastify(serverOptions(config))
-  await fastify.register(app, { config })
+  await fastify.register(standalone, { config, ...options })
   await fastify.ready()
   return fastify
 }

@@ -151,6 +151,10 @@ export const EnvSchema = Type.Object({
   )
     .Decode(parseTrustProxy)
     .Encode((trust) => (Array.isArray(trust) ? trust.join(',') : String(trust))),
+  KEYTURN_PLUGINS: List({
+    default: '',
+    description: 'Fastify plugins to load, comma-separated: paths (absolute, or relative to the working directory) or package names',
+  }),
   KEYTURN_REVOCATION_POLL_MS: Type.Integer({ minimum: 50, maximum: 10000, default: 500 }),
   KEYTURN_REVOCATION_MAX_STALENESS_MS: Type.Integer({
     minimum: 500,

@@ -1,16 +1,20 @@
-// Boots what the server runs, without HTTP: the configuration, the store (migrated) and every
-// concern's service (plugins/index.ts), so a command takes exactly the server's settings
-// (KEYTURN_ARGON2_*, the pool, the SQLite pragmas) and flows. Closed when the command ends.
+// Boots what the server runs, without HTTP: the configuration, the store (migrated), every
+// concern's service (plugins/index.ts) and the plugins KEYTURN_PLUGINS names, so a command
+// takes exactly the server's settings (KEYTURN_ARGON2_*, the pool, the SQLite pragmas) and
+// flows, and its events reach the same handlers. Closed (handlers done) when the command ends.
 import Fastify, { type FastifyInstance } from 'fastify'
 import { loadConfig } from '../fastify.config.js'
+import { registerPlugins } from '../plugins/extensions/index.js'
 import services from '../plugins/index.js'
 import config from '../plugins/infra/config.js'
 
 export async function withKeyturn<T>(run: (keyturn: FastifyInstance) => Promise<T>): Promise<T> {
   const keyturn = Fastify({ logger: false })
   try {
-    await keyturn.register(config, { config: loadConfig() })
+    const settings = loadConfig()
+    await keyturn.register(config, { config: settings })
     await keyturn.register(services, { onMigration: (name) => console.log(`applied migration ${name}`) })
+    await registerPlugins(keyturn, settings)
     await keyturn.ready()
     return await run(keyturn)
   } finally {

@@ -8,9 +8,11 @@ import admin from './admin/index.js'
 import audit from './audit/index.js'
 import authenticate from './authentication/index.js'
 import blacklist from './blacklist/index.js'
+import extensions from './extensions/index.js'
 import rateLimit from './infra/rate-limit.js'
 import redis from './infra/redis.js'
 import db from './infra/store/index.js'
+import events from './events/index.js'
 import login from './login/index.js'
 import passwords from './passwords/index.js'
 import profile from './profile/index.js'
@@ -27,6 +29,8 @@ export default fp<StorePluginOptions>(
     await fastify.register(redis)
     await fastify.register(rateLimit)
     await fastify.register(db, opts)
+    // After the store, so that on close it waits for its handlers while the store is open.
+    await fastify.register(events)
     await fastify.register(users)
     await fastify.register(passwords)
     await fastify.register(audit)
@@ -41,6 +45,7 @@ export default fp<StorePluginOptions>(
     await fastify.register(profile)
     await fastify.register(accounts)
     await fastify.register(admin)
+    await fastify.register(extensions)
   },
   { name: 'keyturn-services', dependencies: ['config'] },
 )

@@ -1,6 +1,7 @@
 // Runs Keyturn's entry points (cli/index.ts, server.ts) as real child processes, the way an
 // operator would, and makes sure none of them outlives its test.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { EnvSchema } from '../fastify.config.js'
 
@@ -123,4 +124,17 @@ export class ChildTracker {
   killAll(): void {
     for (const child of this.live) child.kill('SIGKILL')
   }
+}
+
+// A port nothing listens on now, for a server of a test's own.
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
 }

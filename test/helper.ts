@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import pg from 'pg'
 import type { Test } from 'tap'
 import { buildApp } from '../app.js'
-import { createAccount, type NewAccount } from '../plugins/accounts/accounts.js'
+import type { KeyturnPlugin } from '../plugins/extensions/load-plugins.js'
+import type { NewAccount } from '../plugins/accounts/accounts.js'
 import { loadConfig } from '../fastify.config.js'
 
 import { ensurePostgresSchema, openStore, type Store, type StoreOptions } from '../plugins/infra/store/connect.js'
@@ -97,7 +98,7 @@ export const TEST_ENV: Record<string, string> = {
 // as a second process would; that store is left to its owner to remove.
 export async function build(
   t: Teardown,
-  options: { store?: StoreName; env?: Record<string, string>; url?: string } = {},
+  options: { store?: StoreName; env?: Record<string, string>; url?: string; plugins?: KeyturnPlugin[] } = {},
 ): Promise<FastifyInstance> {
   const store = options.url === undefined ? freshStore(options.store ?? 'sqlite') : sharedStore(options.url)
   const config = loadConfig({
@@ -108,7 +109,7 @@ export async function build(
   })
   let app: FastifyInstance
   try {
-    app = await buildApp(config)
+    app = await buildApp(config, { plugins: options.plugins ?? [] })
   } catch (err) {
     await store.cleanup()
     throw err
@@ -122,7 +123,7 @@ export async function build(
 
 export async function createUser(app: FastifyInstance, account: Partial<NewAccount> = {}): Promise<User> {
   const username = account.username ?? `user_${randomBytes(4).toString('hex')}`
-  return createAccount(app.db, app.passwords, {
+  return app.accounts.create({
     email: `${username}@example.com`,
     password: PASSWORD,
     ...account,

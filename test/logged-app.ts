@@ -3,7 +3,9 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Writable } from 'node:stream'
 import type { Test } from 'tap'
+import fp from 'fastify-plugin'
 import { app as keyturn } from '../app.js'
+import type { KeyturnPlugin } from '../plugins/extensions/load-plugins.js'
 import { loadConfig, serverOptions } from '../fastify.config.js'
 import { freshStore, TEST_ENV, type StoreName } from './helper.js'
 
@@ -15,6 +17,7 @@ export async function buildLogged(
   level: string,
   lines: string[],
   env: Record<string, string> = {},
+  plugins: KeyturnPlugin[] = [],
 ): Promise<FastifyInstance> {
   const s = freshStore(store)
   const config = loadConfig({ ...TEST_ENV, LOG_LEVEL: level, KEYTURN_DATABASE_URL: s.url, KEYTURN_DATA_DIR: s.dataDir, ...env })
@@ -28,7 +31,8 @@ export async function buildLogged(
   const logger = typeof options.logger === 'object' ? options.logger : {}
   const fastify = Fastify({ ...options, logger: { ...logger, stream } })
   try {
-    await fastify.register(keyturn, { config })
+    // fastify-plugin, as buildApp does: the tests reach the decorators (db, tokens, ...).
+    await fastify.register(fp<{ config: typeof config; plugins: KeyturnPlugin[] }>((f, o) => keyturn(f, o)), { config, plugins })
     await fastify.ready()
   } catch (err) {
     await fastify.close()

@@ -1,14 +1,14 @@
 // The real server process: configuration at start, the first-run hint, real HTTP, and a
 // clean exit on SIGTERM.
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { connect, createServer, type Socket } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
 import t, { type Test } from 'tap'
 import { sqlitePath } from '../plugins/infra/store/connect.js'
-import { ChildTracker, childEnv, type Exit, type Running } from './child-processes.js'
+import { ChildTracker, childEnv, freePort, type Exit, type Running } from './child-processes.js'
 import { freshStore, stores, UNAVAILABLE, type StoreName } from './helper.js'
 
 t.setTimeout(240_000)
@@ -16,18 +16,6 @@ t.setTimeout(240_000)
 const LOW_ARGON2 = { KEYTURN_ARGON2_MEMORY_KIB: '1024', KEYTURN_ARGON2_TIME_COST: '1' }
 const START_MS = 60_000
 const PASSWORD = 'server test password'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 function tempDir(t: { teardown(fn: () => unknown): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'keyturn-server-'))

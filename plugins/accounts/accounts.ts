@@ -85,7 +85,7 @@ export async function changePassword(
   username: string,
   password: string,
   now = Date.now(),
-): Promise<{ user: User; endedSessions: number }> {
+): Promise<{ user: User; endedSessionIds: number[] }> {
   if (password.length === 0) throw new AccountError('password must not be empty')
   const user = await findUserByUsername(db, username)
   if (!user) throw new AccountError(`no user named "${username}"`)
@@ -95,9 +95,9 @@ export async function changePassword(
     const sessions = await revokeUserSessions(trx, user.id, 'password_changed', now)
     const detail = `ended ${sessions.length} session(s)`
     await recordAudit(trx, CLI_SOURCE, { event: 'password_changed', outcome: 'success', userId: user.id, clientId: user.client_id, detail }, now)
-    return sessions.length
+    return sessions
   })
-  return { user, endedSessions: ended }
+  return { user, endedSessionIds: ended }
 }
 
 export interface AccountChanges {
@@ -115,7 +115,7 @@ export async function updateAccount(
   username: string,
   changes: AccountChanges,
   now = Date.now(),
-): Promise<{ user: User; endedSessions: number }> {
+): Promise<{ user: User; endedSessionIds: number[]; changed: string[] }> {
   const user = await findUserByUsername(db, username)
   if (!user) throw new AccountError(`no user named "${username}"`)
   const flag = (v: boolean | undefined) => (v === undefined ? undefined : v ? 1 : 0)
@@ -131,11 +131,10 @@ export async function updateAccount(
   const endsSessions = changes.isActive === false || (changes.expiresAt != null && changes.expiresAt <= now)
   const ended = await db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ ...defined, updated_at: now }).where('id', '=', user.id).execute()
-    const sessions = endsSessions ? await revokeUserSessions(trx, user.id, 'account_disabled', now) : []
-    return sessions.length
+    return endsSessions ? revokeUserSessions(trx, user.id, 'account_disabled', now) : []
   })
   const updated = await findUserByUsername(db, username)
-  return { user: updated ?? user, endedSessions: ended }
+  return { user: updated ?? user, endedSessionIds: ended, changed: Object.keys(defined) }
 }
 
 export interface SeedOptions {

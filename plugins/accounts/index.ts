@@ -1,9 +1,10 @@
 // The `accounts` concern: creating users and clients, changing passwords and a user's
 // standing. The `keyturn` command's user commands are these, on the same store and hasher
-// as the server's.
+// as the server's; once a change has committed, this instance's memory learns of it and
+// plugins hear of it (user_created, password_changed, user_updated, session_revoked).
 import fp from 'fastify-plugin'
-import type { Client } from '../users/tables.js'
-import type { User } from '../users/tables.js'
+import { sessionsEnded } from '../sessions/session-ending.js'
+import type { Client, User } from '../users/tables.js'
 import {
   addClient,
   changePassword,
@@ -18,8 +19,10 @@ import {
 export interface AccountsService {
   addClient(name: string): Promise<Client>
   create(account: NewAccount): Promise<User>
+  // Returns the user and how many of its sessions ended.
   changePassword(username: string, password: string): Promise<{ user: User; endedSessions: number }>
   update(username: string, changes: AccountChanges): Promise<{ user: User; endedSessions: number }>
+  // Load-test users (they are not announced as user_created, one by one).
   seed(options: SeedOptions): Promise<{ created: number; first: string | undefined; last: string | undefined }>
 }
 
@@ -31,14 +34,33 @@ declare module 'fastify' {
 
 export default fp(
   async (fastify) => {
-    const { db, passwords } = fastify
+    const { db, passwords, events, revocations } = fastify
+    const ownerOf = (user: User) => ({ userId: user.id, clientId: user.client_id })
     fastify.decorate('accounts', {
       addClient: (name) => addClient(db, name),
-      create: (account) => createAccount(db, passwords, account),
-      changePassword: (username, password) => changePassword(db, passwords, username, password),
-      update: (username, changes) => updateAccount(db, username, changes),
+      async create(account) {
+        const user = await createAccount(db, passwords, account)
+        events.emit('user_created', { ...ownerOf(user), username: user.username }, user.created_at)
+        return user
+      },
+      async changePassword(username, password) {
+        const { user, endedSessionIds } = await changePassword(db, passwords, username, password)
+        const now = Date.now()
+        revocations.userChanged(user.id)
+        sessionsEnded(fastify, endedSessionIds, ownerOf(user), 'password_changed', now)
+        events.emit('password_changed', { ...ownerOf(user), endedSessions: endedSessionIds.length }, now)
+        return { user, endedSessions: endedSessionIds.length }
+      },
+      async update(username, changes) {
+        const { user, endedSessionIds, changed } = await updateAccount(db, username, changes)
+        const now = Date.now()
+        revocations.userChanged(user.id)
+        sessionsEnded(fastify, endedSessionIds, ownerOf(user), 'account_disabled', now)
+        events.emit('user_updated', { ...ownerOf(user), changes: changed }, now)
+        return { user, endedSessions: endedSessionIds.length }
+      },
       seed: (options) => seedAccounts(db, passwords, options),
     } satisfies AccountsService)
   },
-  { name: 'accounts', dependencies: ['db', 'passwords', 'sessions', 'audit'] },
+  { name: 'accounts', dependencies: ['db', 'passwords', 'sessions', 'audit', 'events', 'revocations'] },
 )

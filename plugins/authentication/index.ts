@@ -4,6 +4,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { errors, unauthorized } from '../infra/api-error.js'
+import type { TokenClaims } from '../tokens/token-claims.js'
 import { bearerTokenNotValid, TokenError } from '../tokens/token-errors.js'
 import { isAccountExpired } from '../users/users-store.js'
 
@@ -16,6 +17,8 @@ export interface AuthenticatedUser {
   isSuperuser: boolean
   sessionId: number
   jti: string
+  // The access token's verified claims, plugins' custom claims included.
+  claims: Readonly<TokenClaims & Record<string, unknown>>
 }
 
 declare module '@fastify/jwt' {
@@ -78,6 +81,7 @@ export default fp(
         isSuperuser: user.is_superuser === 1,
         sessionId: claims.sid,
         jti: claims.jti,
+        claims: claims as AuthenticatedUser['claims'],
       }
     })
 

@@ -3,6 +3,8 @@
 // revocation is committed before the answer is sent.
 import type { FastifyInstance } from 'fastify'
 import { recordAudit, type AuditSource } from '../audit/audit-trail.js'
+import type { AuthenticatedUser } from '../authentication/index.js'
+import { endUserSessions, ownerOf, sessionsEnded } from '../sessions/session-ending.js'
 import { revokeSession } from '../sessions/sessions-store.js'
 import { decodeForTokenEndpoint } from '../tokens/index.js'
 import { blacklistRefreshToken, findRefreshToken } from '../tokens/outstanding-tokens.js'
@@ -25,13 +27,13 @@ export async function blacklistToken(
   if (options.ownerId !== undefined && claims.user_id !== options.ownerId) throw tokenNotValid('invalid')
   const now = Date.now()
 
-  const { fresh, sessionId } = await db.transaction().execute(async (trx) => {
+  const reason = options.reason ?? 'logout'
+  const { fresh, ended, sessionId, userId } = await db.transaction().execute(async (trx) => {
     const row = await findRefreshToken(trx, claims.jti)
     if (!row || row.session_id !== claims.sid) throw tokenNotValid('invalid')
     const fresh = await blacklistRefreshToken(trx, claims.jti, now)
     // A stale token still says "log this device out": the session ends either way.
-    const reason = options.reason ?? 'logout'
-    await revokeSession(trx, row.session_id, reason, now)
+    const ended = await revokeSession(trx, row.session_id, reason, now)
     // A stale token is recorded as a failed logout: the session ends, the client hears 401.
     await recordAudit(
       trx,
@@ -39,9 +41,20 @@ export async function blacklistToken(
       { event: 'logout', outcome: fresh ? 'success' : 'failure', userId: row.user_id, clientId: claims.client_id, sessionId: row.session_id, detail: reason },
       now,
     )
-    return { fresh, sessionId: row.session_id }
+    return { fresh, ended, sessionId: row.session_id, userId: row.user_id }
   })
+  const owner = { userId, clientId: claims.client_id }
   revocations.sessionRevoked(sessionId, now)
+  if (fresh) app.events.emit('logout', { ...options.source, ...owner, sessionId, everywhere: false }, now)
+  if (ended) sessionsEnded(app, [sessionId], owner, reason, now)
   if (!fresh) throw tokenNotValid('blacklisted')
   return { sessionId }
+}
+
+// Logout from every device: every session of the caller ends.
+export async function logoutEverywhere(app: FastifyInstance, user: AuthenticatedUser, source: AuditSource): Promise<number> {
+  const owner = ownerOf(user)
+  const count = await endUserSessions(app, owner, { reason: 'logout_all', event: 'logout', source })
+  app.events.emit('logout', { ...source, ...owner, sessionId: user.sessionId, everywhere: true }, Date.now())
+  return count
 }

@@ -67,7 +67,7 @@ export default fp(
       }
     })
 
-    fastify.setNotFoundHandler((request, reply) => {
+    const notFound = (request: FastifyRequest, reply: FastifyReply) => {
       const path = request.url.split('?')[0] ?? '/'
       const allowed = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const).filter(
         (m) => m !== request.method && routes.find(m, path) !== null,
@@ -76,7 +76,14 @@ export default fp(
         return send(reply, 405, { detail: `Method "${request.method.slice(0, 20)}" not allowed.` }, { allow: allowed.join(', ') })
       }
       return send(reply, 404, { detail: 'Not found.' })
-    })
+    }
+    try {
+      fastify.setNotFoundHandler(notFound)
+    } catch {
+      // Embedded without a prefix in a server that has a not-found handler of its own: its
+      // answers stay the server's (Fastify keeps one per prefix).
+      fastify.log.debug('keyturn: the server answers unknown URLs itself')
+    }
   },
   { name: 'errors', dependencies: ['config'] },
 )

@@ -30,5 +30,5 @@ export default fp(
       rateLimit: fastify.rateLimits.perIp('login', config.KEYTURN_LOGIN_RATE_LIMIT),
     } satisfies LoginService)
   },
-  { name: 'login', dependencies: ['config', 'redis', 'rate-limit', 'db', 'passwords', 'tokens', 'sessions', 'revocations', 'audit'] },
+  { name: 'login', dependencies: ['config', 'redis', 'rate-limit', 'db', 'passwords', 'tokens', 'sessions', 'revocations', 'audit', 'events'] },
 )

@@ -8,6 +8,7 @@ import { errors, unauthorized } from '../infra/api-error.js'
 import { insertSession } from '../sessions/sessions-store.js'
 import { insertRefreshToken } from '../tokens/outstanding-tokens.js'
 import { findUserByLogin, isAccountExpired, setPasswordHash, touchLastLogin } from '../users/users-store.js'
+import { claimClient, claimUser } from '../tokens/custom-claims.js'
 import type { Throttle } from './login-throttle.js'
 
 // The same answer for a wrong password, an unknown user, an inactive user and an expired account.
@@ -26,7 +27,7 @@ export interface LoginInput {
 }
 
 export async function login(app: FastifyInstance, loginThrottle: Throttle, input: LoginInput): Promise<LoginResponse> {
-  const { db, passwords, tokens, config, sessions } = app
+  const { db, passwords, tokens, config, sessions, events } = app
   // A throttled account is refused before any hashing: guessing costs the guesser, not us.
   // A let-through attempt is counted now, as a failure until it succeeds.
   const wait = await loginThrottle.attempt(input.login, Date.now())
@@ -39,20 +40,31 @@ export async function login(app: FastifyInstance, loginThrottle: Throttle, input
   const now = Date.now()
   if (!user || !passwordOk || user.is_active !== 1 || isAccountExpired(user, now)) {
     // The same write whatever the reason, so the answer's timing tells nothing either.
-    const detail = !user || !passwordOk ? 'invalid_credentials' : user.is_active !== 1 ? 'inactive' : 'expired'
-    await recordAudit(db, input.source, { event: 'login_failed', outcome: 'failure', userId: user?.id, clientId: user?.client_id, detail }, now)
+    const reason = !user || !passwordOk ? 'invalid_credentials' : user.is_active !== 1 ? 'inactive' : 'expired'
+    await recordAudit(db, input.source, { event: 'login_failed', outcome: 'failure', userId: user?.id, clientId: user?.client_id, detail: reason }, now)
+    events.emit('login_failed', { ...input.source, userId: user?.id ?? null, clientId: user?.client_id ?? null, reason }, now)
     throw noActiveAccount()
   }
   await loginThrottle.succeeded(input.login)
 
   const rehash = passwords.needsRehash(user.password_hash) ? await passwords.hash(input.password) : undefined
+  const device = { clientType: input.device.client_type ?? null, deviceName: input.device.device_name ?? null }
   const sessionEnd = now + sessions.policy.lifetimeMs
+  // Plugins' claims, before anything is written: a hook that throws leaves no trace.
+  const custom = tokens.claims.any
+    ? await tokens.claims.pair({
+        user: claimUser(user),
+        session: { id: null, clientType: device.clientType, deviceName: device.deviceName, ipAddress: input.source.ip, userAgent: input.source.userAgent },
+        client: claimClient(user),
+        grant: 'login',
+      })
+    : undefined
 
   const { session, access, refresh } = await db.transaction().execute(async (trx) => {
     const session = await insertSession(trx, {
       user_id: user.id,
-      client_type: input.device.client_type ?? null,
-      device_name: input.device.device_name ?? null,
+      client_type: device.clientType,
+      device_name: device.deviceName,
       telegram_user_id: input.device.telegram_user_id ?? null,
       telegram_username: input.device.telegram_username ?? null,
       ip_address: input.source.ip,
@@ -64,8 +76,8 @@ export async function login(app: FastifyInstance, loginThrottle: Throttle, input
       revoked_reason: null,
     })
     const subject = { userId: user.id, clientId: user.client_id, sessionId: session.id }
-    const refresh = tokens.issue('refresh', subject, now, sessionEnd)
-    const access = tokens.issue('access', subject, now, sessionEnd)
+    const refresh = tokens.issue('refresh', subject, now, sessionEnd, custom?.refresh)
+    const access = tokens.issue('access', subject, now, sessionEnd, custom?.access)
     await insertRefreshToken(trx, {
       jti: refresh.jti,
       session_id: session.id,
@@ -82,6 +94,7 @@ export async function login(app: FastifyInstance, loginThrottle: Throttle, input
   })
 
   if (config.KEYTURN_UPDATE_LAST_LOGIN || rehash) app.revocations.userChanged(user.id)
+  events.emit('login', { ...input.source, userId: user.id, clientId: user.client_id, sessionId: session.id, ...device }, now)
   const email = user.email ?? ''
   return {
     access: access.token,

@@ -7,8 +7,11 @@ import type { FastifyInstance } from 'fastify'
 import { auditRow, recordAudit, type AuditEntry, type AuditSource } from '../audit/audit-trail.js'
 import { unauthorized } from '../infra/api-error.js'
 import type { Transaction } from '../infra/store/database.js'
+import type { EventSource } from '../events/event-types.js'
+import { sessionsEnded, type SessionOwner } from '../sessions/session-ending.js'
 import { isSessionActive } from '../sessions/session-policy.js'
-import { revokeSession } from '../sessions/sessions-store.js'
+import { findSession, revokeSession } from '../sessions/sessions-store.js'
+import { claimClient, claimUser, customClaimsOf, type CustomClaims } from '../tokens/custom-claims.js'
 import { decodeForTokenEndpoint } from '../tokens/index.js'
 import { findRefreshToken } from '../tokens/outstanding-tokens.js'
 import type { TokenClaims } from '../tokens/token-claims.js'
@@ -51,20 +54,28 @@ export async function refreshTokens(app: FastifyInstance, raw: string, source: A
     detail,
   })
 
+  const refreshed = { ...source, userId: user.id, clientId: user.client_id, sessionId: session.id }
+  // The refresh token's custom claims go forward into the new tokens (SimpleJWT copies a
+  // refresh token's claims); plugins' onRefresh hooks add theirs, before anything is written.
+  const custom = await claimsForNewTokens(app, claims, session.id)
+
   if (row.rotated_at !== null && blacklistAfterRotation) {
     const retry = await db.transaction().execute(async (trx) => {
       const successor = await graceRetry(app, trx, row, claims, now)
       if (successor) await recordAudit(trx, source, auditEntry('refresh', 'grace_retry'), now)
       return successor
     })
-    if (retry) return { access: tokens.issue('access', subject, now, session.expires_at).token, refresh: retry }
-    return reuseDetected(app, session.id, claims, source, auditEntry('refresh_reuse'), now)
+    if (retry) {
+      app.events.emit('refresh', { ...refreshed, retried: true }, now)
+      return { access: tokens.issue('access', subject, now, session.expires_at, custom.access).token, refresh: retry }
+    }
+    return reuseDetected(app, refreshed, claims, source, auditEntry('refresh_reuse'), now)
   }
   if (row.blacklisted_at !== null) throw tokenNotValid('blacklisted')
   if (!isSessionActive(session, app.sessions.policy, now)) throw tokenNotValid('invalid')
 
-  const access = tokens.issue('access', subject, now, session.expires_at)
-  const successor = rotate ? tokens.issue('refresh', subject, now, session.expires_at) : undefined
+  const access = tokens.issue('access', subject, now, session.expires_at, custom.access)
+  const successor = rotate ? tokens.issue('refresh', subject, now, session.expires_at, custom.refresh) : undefined
   const committed = await commitRefresh(db, {
     now,
     sessionId: session.id,
@@ -74,26 +85,54 @@ export async function refreshTokens(app: FastifyInstance, raw: string, source: A
     audit: auditRow(source, auditEntry('refresh')),
   })
   // Lost the race to a concurrent refresh (or a logout) of the same token: a reuse too.
-  if (!committed) return reuseDetected(app, session.id, claims, source, auditEntry('refresh_reuse', 'concurrent'), now)
+  if (!committed) return reuseDetected(app, refreshed, claims, source, auditEntry('refresh_reuse', 'concurrent'), now)
+  app.events.emit('refresh', { ...refreshed, retried: false }, now)
   return successor ? { access: access.token, refresh: successor.token } : { access: access.token }
+}
+
+// The custom claims of the new access and refresh tokens.
+async function claimsForNewTokens(
+  app: FastifyInstance,
+  presented: TokenClaims,
+  sessionId: number,
+): Promise<{ access?: CustomClaims; refresh?: CustomClaims }> {
+  const carried = customClaimsOf(presented)
+  const hooks = app.tokens.claims
+  if (!hooks.anyOnRefresh) return { access: carried, refresh: carried }
+  const [user, session] = await Promise.all([app.revocations.loadUser(presented.user_id), findSession(app.db, sessionId)])
+  if (!user || !session) throw tokenNotValid('blacklisted')
+  const fresh = await hooks.pair(
+    {
+      user: claimUser(user),
+      session: { id: session.id, clientType: session.client_type, deviceName: session.device_name, ipAddress: session.ip_address, userAgent: session.user_agent },
+      client: claimClient(user),
+      grant: 'refresh',
+    },
+    true,
+  )
+  return { access: { ...carried, ...fresh.access }, refresh: { ...carried, ...fresh.refresh } }
 }
 
 // A rotated token presented again (RFC 9700 4.14.2): the whole session ends.
 async function reuseDetected(
   app: FastifyInstance,
-  sessionId: number,
+  who: EventSource & SessionOwner & { sessionId: number },
   claims: TokenClaims,
   source: AuditSource,
   entry: AuditEntry,
   now: number,
 ): Promise<never> {
-  await app.db.transaction().execute(async (trx) => {
-    await revokeSession(trx, sessionId, 'refresh_token_reuse', now)
+  const ended = await app.db.transaction().execute(async (trx) => {
+    const revoked = await revokeSession(trx, who.sessionId, 'refresh_token_reuse', now)
     await recordAudit(trx, source, entry, now)
+    return revoked
   })
-  app.revocations.sessionRevoked(sessionId, now)
+  // Ended by this call or not (another instance's reuse, a logout), this memory learns it now.
+  app.revocations.sessionRevoked(who.sessionId, now)
+  app.events.emit('reuse_detected', who, now)
+  if (ended) sessionsEnded(app, [who.sessionId], who, 'refresh_token_reuse', now)
   app.log.warn(
-    { event: 'refresh_token_reuse', sessionId, userId: claims.user_id, jtiPrefix: claims.jti.slice(0, 8) },
+    { event: 'refresh_token_reuse', sessionId: who.sessionId, userId: claims.user_id, jtiPrefix: claims.jti.slice(0, 8) },
     'rotated refresh token presented again: session revoked',
   )
   throw tokenNotValid('blacklisted')

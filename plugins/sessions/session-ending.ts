@@ -3,7 +3,31 @@
 // the revocation log.
 import type { FastifyInstance } from 'fastify'
 import { recordAudit, type AuditSource } from '../audit/audit-trail.js'
+import type { SessionEndReason } from '../events/event-types.js'
 import { revokeSession, revokeUserSessions } from './sessions-store.js'
+
+// The reasons the store records (sessions.revoked_reason), as events tell them.
+const EVENT_REASONS: Record<string, SessionEndReason> = {
+  logout: 'logout',
+  blacklisted: 'logout',
+  logout_all: 'logout_all',
+  revoked_by_user: 'revoke',
+  revoked_all_by_user: 'revoke',
+  revoked_by_admin: 'admin',
+  password_changed: 'password_change',
+  account_disabled: 'deactivation',
+  refresh_token_reuse: 'reuse',
+}
+
+// After the commit that ended these sessions: this instance's memory learns it at once (the
+// revocation log tells the others), and plugins hear of each.
+export function sessionsEnded(app: FastifyInstance, ids: readonly number[], owner: SessionOwner, reason: string, now: number, actorId: number | null = null): void {
+  for (const id of ids) {
+    app.revocations.sessionRevoked(id, now)
+    const event = { userId: owner.userId, clientId: owner.clientId, sessionId: id, reason: EVENT_REASONS[reason] ?? 'revoke', actorId }
+    app.events.emit('session_revoked', event, now)
+  }
+}
 
 // Why a session ends, as the trail records it: a logout, or a revocation by the user or by
 // staff (actorId, when it is not the session's own user).
@@ -23,10 +47,13 @@ export const ownerOf = (user: { id: number; clientId: number | null }): SessionO
 
 export async function endSession(app: FastifyInstance, sessionId: number, owner: SessionOwner, ending: Ending): Promise<void> {
   const now = Date.now()
-  await app.db.transaction().execute(async (trx) => {
-    if (await revokeSession(trx, sessionId, ending.reason, now)) await recordEnding(trx, sessionId, owner, ending, now)
+  const ended = await app.db.transaction().execute(async (trx) => {
+    const revoked = await revokeSession(trx, sessionId, ending.reason, now)
+    if (revoked) await recordEnding(trx, sessionId, owner, ending, now)
+    return revoked
   })
   app.revocations.sessionRevoked(sessionId, now)
+  if (ended) sessionsEnded(app, [sessionId], owner, ending.reason, now, ending.actorId ?? null)
 }
 
 // Returns how many sessions this call ended.
@@ -37,7 +64,7 @@ export async function endUserSessions(app: FastifyInstance, owner: SessionOwner,
     for (const id of ended) await recordEnding(trx, id, owner, ending, now)
     return ended
   })
-  for (const id of ids) app.revocations.sessionRevoked(id, now)
+  sessionsEnded(app, ids, owner, ending.reason, now, ending.actorId ?? null)
   return ids.length
 }
 

@@ -4,6 +4,7 @@
 // verified-token-cache.ts).
 import { fastifyJwt } from '@fastify/jwt'
 import fp from 'fastify-plugin'
+import { ClaimHooks, customClaimsOf, type CustomClaims } from './custom-claims.js'
 import { resolveSigningKey } from './signing-key.js'
 import { isClaims, newJti, type IssuedToken, type TokenClaims, type TokenSubject, type TokenType } from './token-claims.js'
 import { TokenError, tokenNotValid } from './token-errors.js'
@@ -19,10 +20,13 @@ export interface TokenService {
   readonly accessLifetimeMs: number
   readonly refreshLifetimeMs: number
   readonly leewayMs: number
-  // `notAfter` (ms) caps the lifetime: no token outlives its session.
-  issue(type: TokenType, subject: TokenSubject, now: number, notAfter?: number): IssuedToken
-  // Signs exactly these claims again (HMAC and RSA signatures are deterministic, so the
-  // same claims give the same token): used to hand a lost successor out once more.
+  // Plugins' custom claims (fastify.keyturn.claims).
+  readonly claims: ClaimHooks
+  // `notAfter` (ms) caps the lifetime: no token outlives its session. `custom`: plugins' claims.
+  issue(type: TokenType, subject: TokenSubject, now: number, notAfter?: number, custom?: CustomClaims): IssuedToken
+  // Signs exactly these claims again, custom ones included (HMAC, RSA and EdDSA signatures
+  // are deterministic, so the same claims give the same token): used to hand a rotated
+  // token's successor out again.
   resign(claims: TokenClaims): string
   // Signature, lifetime, issuer, audience and the type; throws TokenError.
   decode(raw: string, expected?: TokenType): TokenClaims
@@ -78,32 +82,20 @@ export default fp(
       accessLifetimeMs: lifetimes.access,
       refreshLifetimeMs: lifetimes.refresh,
       leewayMs,
-      issue(type, subject, now, notAfter = Infinity) {
+      claims: new ClaimHooks(),
+      issue(type, subject, now, notAfter = Infinity, custom) {
         const iat = Math.floor(now / 1000)
         const exp = Math.floor(Math.min(now + lifetimes[type], notAfter) / 1000)
         const jti = newJti()
-        const token = fastify.jwt.sign({
-          token_type: type,
-          exp,
-          iat,
-          jti,
-          user_id: subject.userId,
-          client_id: subject.clientId,
-          sid: subject.sessionId,
-        })
+        const claims = { token_type: type, exp, iat, jti, user_id: subject.userId, client_id: subject.clientId, sid: subject.sessionId }
+        const token = fastify.jwt.sign(custom === undefined ? claims : { ...claims, ...custom })
         return { token, jti, expiresAt: exp * 1000 }
       },
       resign(c) {
         // Same keys in the same order as issue(), so the bytes match.
-        return fastify.jwt.sign({
-          token_type: c.token_type,
-          exp: c.exp,
-          iat: c.iat,
-          jti: c.jti,
-          user_id: c.user_id,
-          client_id: c.client_id,
-          sid: c.sid,
-        })
+        const claims = { token_type: c.token_type, exp: c.exp, iat: c.iat, jti: c.jti, user_id: c.user_id, client_id: c.client_id, sid: c.sid }
+        const custom = customClaimsOf(c)
+        return fastify.jwt.sign(custom === undefined ? claims : { ...claims, ...custom })
       },
       decode(raw, expected) {
         let claims = verified.get(raw, Date.now())

@@ -4,7 +4,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { TSchema } from '@sinclair/typebox'
 import { sourceOf } from '../../../plugins/audit/audit-trail.js'
-import { ownerOf } from '../../../plugins/sessions/session-ending.js'
 import { BlacklistBody, LoggedOut, SessionLoggedOut } from '../../../schemas/blacklist.js'
 import { bearerSecurity, Detail, withAuthErrors } from '../../../schemas/common.js'
 import { RevokedCount } from '../../../schemas/sessions.js'
@@ -55,8 +54,7 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request) => {
-      const ending = { reason: 'logout_all', event: 'logout' as const, source: sourceOf(request) }
-      const count = await fastify.sessions.endAll(ownerOf(request.user), ending)
+      const count = await blacklist.logoutEverywhere(request.user, sourceOf(request))
       return { message: `Logged out from ${count} device(s)`, revoked_sessions: count }
     },
   )

@@ -1,0 +1,37 @@
+// KEYTURN_PLUGINS: each entry a path (absolute, or relative to the working directory) or a
+// package name resolvable from there, whose default export is a Fastify plugin. A module that
+// cannot be loaded, or exports no plugin, stops the start with a message naming it.
+import type { FastifyPluginAsync } from 'fastify'
+import { createRequire } from 'node:module'
+import { isAbsolute, join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { KeyturnConfig } from '../../fastify.config.js'
+
+export type KeyturnPlugin = FastifyPluginAsync<{ config: KeyturnConfig }>
+
+export interface NamedPlugin {
+  name: string
+  plugin: KeyturnPlugin
+}
+
+function moduleUrl(specifier: string, cwd: string): string {
+  if (specifier.startsWith('.') || isAbsolute(specifier)) return pathToFileURL(resolve(cwd, specifier)).href
+  // A package name, resolved from the working directory (where the service is started from).
+  try {
+    return pathToFileURL(createRequire(join(cwd, 'package.json')).resolve(specifier)).href
+  } catch {
+    return specifier // an ES-module-only package: let import() resolve it
+  }
+}
+
+export async function importPlugin(specifier: string, cwd = process.cwd()): Promise<NamedPlugin> {
+  let loaded: { default?: unknown }
+  try {
+    loaded = (await import(moduleUrl(specifier, cwd))) as { default?: unknown }
+  } catch (err) {
+    throw new Error(`plugin ${specifier} could not be loaded: ${(err as Error).message}`, { cause: err })
+  }
+  const plugin = loaded.default
+  if (typeof plugin !== 'function') throw new Error(`plugin ${specifier} does not export a Fastify plugin (its default export is ${typeof plugin})`)
+  return { name: specifier, plugin: plugin as KeyturnPlugin }
+}
