@@ -68,11 +68,12 @@ export default fp(
       }
       const now = Date.now()
       revocations.assertFresh(now)
-      if (revocations.state.isSessionRevoked(claims.sid)) throw bearerTokenNotValid('blacklisted')
-
+      // The user first: deactivating a user ends its sessions too, but the client must hear
+      // the code it reacts to (user_inactive), not that its token was blacklisted.
       const user = await revocations.loadUser(claims.user_id)
       if (user === null) throw authErrors.userNotFound()
       if (user.is_active !== 1 || isAccountExpired(user, now)) throw authErrors.userInactive()
+      if (revocations.state.isSessionRevoked(claims.sid)) throw bearerTokenNotValid('blacklisted')
       request.user = {
         id: user.id,
         username: user.username,

@@ -31,7 +31,6 @@ export interface RefreshResult {
 export async function refreshTokens(app: FastifyInstance, raw: string, source: AuditSource, now = Date.now()): Promise<RefreshResult> {
   const { db, tokens, config, revocations } = app
   const claims = decodeForTokenEndpoint(tokens, raw, 'refresh')
-  if (revocations.state.isSessionRevoked(claims.sid)) throw tokenNotValid('blacklisted')
   const rotate = config.KEYTURN_ROTATE_REFRESH_TOKENS
   const blacklistAfterRotation = rotate && config.KEYTURN_BLACKLIST_AFTER_ROTATION
 
@@ -40,7 +39,10 @@ export async function refreshTokens(app: FastifyInstance, raw: string, source: A
   const context = await findRefreshContext(db, claims.jti, claims.sid, claims.user_id)
   if (!context) throw noActiveAccountForToken()
   const { user, token: row, session } = context
+  // The user before the session: a deactivated user's sessions were ended too, but the
+  // client must hear that the account is gone, not that its token was blacklisted.
   if (user.is_active !== 1 || isAccountExpired(user, now)) throw noActiveAccountForToken()
+  if (revocations.state.isSessionRevoked(claims.sid)) throw tokenNotValid('blacklisted')
   // Signed by us but unknown to the store: flushed, or from a store that was reset.
   if (!row || row.user_id !== user.id || row.session_id !== claims.sid) throw tokenNotValid('invalid')
   if (!session || session.revoked_at !== null) throw tokenNotValid('blacklisted')

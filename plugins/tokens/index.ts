@@ -6,7 +6,7 @@ import { fastifyJwt } from '@fastify/jwt'
 import fp from 'fastify-plugin'
 import { ClaimHooks, customClaimsOf, type CustomClaims } from './custom-claims.js'
 import { resolveSigningKey } from './signing-key.js'
-import { isClaims, newJti, type IssuedToken, type TokenClaims, type TokenSubject, type TokenType } from './token-claims.js'
+import { checkClaims, newJti, type IssuedToken, type TokenClaims, type TokenSubject, type TokenType } from './token-claims.js'
 import { TokenError, tokenNotValid } from './token-errors.js'
 import { VerifiedTokenCache } from './verified-token-cache.js'
 
@@ -28,7 +28,8 @@ export interface TokenService {
   // are deterministic, so the same claims give the same token): used to hand a rotated
   // token's successor out again.
   resign(claims: TokenClaims): string
-  // Signature, lifetime, issuer, audience and the type; throws TokenError.
+  // Signature, lifetime, issuer, audience, the claims SimpleJWT requires, and the type;
+  // throws TokenError.
   decode(raw: string, expected?: TokenType): TokenClaims
 }
 
@@ -54,14 +55,9 @@ export default fp(
       },
       verify: {
         algorithms: [config.KEYTURN_ALGORITHM],
-        // fast-jwt checks iss/aud only when present, so require them when configured.
-        requiredClaims: [
-          'exp',
-          'iat',
-          'jti',
-          ...(config.KEYTURN_ISSUER ? ['iss'] : []),
-          ...(config.KEYTURN_AUDIENCE ? ['aud'] : []),
-        ],
+        // fast-jwt checks iss/aud only when present, so require them when configured. A
+        // missing exp, jti or type is refused after it, with SimpleJWT's text (checkClaims).
+        requiredClaims: [...(config.KEYTURN_ISSUER ? ['iss'] : []), ...(config.KEYTURN_AUDIENCE ? ['aud'] : [])],
         clockTolerance: leewayMs,
         // fast-jwt's own cache keys entries by a hash of the token, which costs what an HMAC
         // does; decode() below keeps verified access tokens by the token itself instead.
@@ -108,8 +104,7 @@ export default fp(
             // client learns only that the token is not valid.
             throw new TokenError('invalid')
           }
-          if (!isClaims(decoded)) throw new TokenError('invalid')
-          claims = decoded
+          claims = checkClaims(decoded)
           // Access tokens come back on every call; a refresh token is used once.
           if (claims.token_type === 'access') verified.set(raw, claims)
         }

@@ -1,6 +1,7 @@
 // The claims of Keyturn's JWTs (SimpleJWT's, plus the session and the tenant) and how a jti
 // is made.
 import { randomUUID } from 'node:crypto'
+import { TokenError } from './token-errors.js'
 
 export type TokenType = 'access' | 'refresh'
 
@@ -38,14 +39,21 @@ export function newJti(now = Date.now()): string {
   return now.toString(16).padStart(12, '0') + '7' + random.slice(15, 18) + random.slice(19, 23) + random.slice(24)
 }
 
-export function isClaims(value: unknown): value is TokenClaims {
-  if (typeof value !== 'object' || value === null) return false
+// The claims of a token whose signature and lifetime hold, checked in SimpleJWT's order (exp,
+// jti, type, then the user), each missing one with SimpleJWT's own text. A user_id that is a
+// string of digits names the same user as the number, as SimpleJWT 5.5 mints it.
+export function checkClaims(value: unknown): TokenClaims {
+  if (typeof value !== 'object' || value === null) throw new TokenError('invalid')
   const c = value as Record<string, unknown>
-  return (
-    (c.token_type === 'access' || c.token_type === 'refresh') &&
-    typeof c.jti === 'string' &&
-    Number.isSafeInteger(c.user_id) &&
-    Number.isSafeInteger(c.sid) &&
-    (c.client_id === null || Number.isSafeInteger(c.client_id))
-  )
+  if (c.exp === undefined) throw new TokenError('no_exp')
+  if (c.jti === undefined) throw new TokenError('no_id')
+  if (c.token_type === undefined) throw new TokenError('no_type')
+  if (c.token_type !== 'access' && c.token_type !== 'refresh') throw new TokenError('wrong_type')
+  const userId = typeof c.user_id === 'string' && /^[0-9]{1,15}$/.test(c.user_id) ? Number(c.user_id) : c.user_id
+  if (!Number.isSafeInteger(userId)) throw new TokenError('no_user')
+  if (typeof c.jti !== 'string' || !Number.isSafeInteger(c.sid) || (c.client_id !== null && !Number.isSafeInteger(c.client_id))) {
+    throw new TokenError('invalid')
+  }
+  if (userId !== c.user_id) return { ...c, user_id: userId } as unknown as TokenClaims
+  return c as unknown as TokenClaims
 }

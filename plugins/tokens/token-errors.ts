@@ -2,12 +2,17 @@
 // token endpoints' InvalidToken, and the Bearer routes' JWTAuthentication answer).
 import { unauthorized, type ApiError } from '../infra/api-error.js'
 
-export type TokenProblem = 'invalid' | 'wrong_type' | 'blacklisted'
+export type TokenProblem = 'invalid' | 'wrong_type' | 'blacklisted' | 'no_exp' | 'no_id' | 'no_type' | 'no_user'
 
+// SimpleJWT's own texts, for a token signed with the right key but malformed too.
 export const TOKEN_MESSAGES: Record<TokenProblem, string> = {
   invalid: 'Token is invalid or expired',
   wrong_type: 'Token has wrong type',
   blacklisted: 'Token is blacklisted',
+  no_exp: "Token has no 'exp' claim",
+  no_id: 'Token has no id',
+  no_type: 'Token has no type',
+  no_user: 'Token contained no recognizable user identification',
 }
 
 // Raised by token decoding; routes turn it into the body their endpoint uses.

@@ -322,11 +322,16 @@ for (const store of stores()) {
 
     await t.test('updateuser --inactive ends every session; --active restores login', async (t) => {
       if (!app) throw new Error('no app')
-      const pair = (await post(app, '/api/token/', { username: 'seed1', password: 'load pw' })).json<{ refresh: string }>()
+      const pair = (await post(app, '/api/token/', { username: 'seed1', password: 'load pw' })).json<{ refresh: string; access: string }>()
       const r = await keyturn(['updateuser', '--username', 'seed1', '--inactive'])
       t.equal(r.code, 0, r.stderr)
       t.match(r.stdout, /updated "seed1" \(inactive\); ended 1 session\(s\)/)
-      t.equal((await post(app, '/api/token/refresh/', { refresh: pair.refresh })).statusCode, 401)
+      const refreshed = await post(app, '/api/token/refresh/', { refresh: pair.refresh })
+      t.equal(refreshed.statusCode, 401)
+      t.same(refreshed.json(), { detail: 'No active account found for the given token.' }, "the refresh hears of the user, not of its token")
+      await app.revocations.sync(Date.now())
+      const me = await app.inject({ url: '/api/user/', headers: bearer(pair.access) })
+      t.same(me.json(), { detail: 'User is inactive', code: 'user_inactive' }, 'the access token: user_inactive')
       t.equal((await post(app, '/api/token/', { username: 'seed1', password: 'load pw' })).statusCode, 401)
       t.equal((await keyturn(['updateuser', '--username', 'seed1', '--active'])).code, 0)
       t.equal((await post(app, '/api/token/', { username: 'seed1', password: 'load pw' })).statusCode, 200)

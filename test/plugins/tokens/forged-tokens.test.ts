@@ -21,25 +21,27 @@ import {
 import { keyServer, signAsymmetric } from '../../forgery.js'
 import { buildLogged, expectNotLogged } from '../../logged-app.js'
 
-const INVALID = { detail: 'Token is invalid or expired', code: 'token_not_valid' }
-const BEARER_INVALID = {
+const INVALID_TEXT = 'Token is invalid or expired'
+const INVALID = (detail: string) => ({ detail, code: 'token_not_valid' })
+const BEARER_INVALID = (message: string) => ({
   detail: 'Given token not valid for any token type',
   code: 'token_not_valid',
-  messages: [{ token_class: 'AccessToken', token_type: 'access', message: 'Token is invalid or expired' }],
-}
+  messages: [{ token_class: 'AccessToken', token_type: 'access', message }],
+})
 const HS256 = { alg: 'HS256', typ: 'JWT' }
 const LEEWAY = 30
 const ATTACKER_KEY = 'attacker-key'
 
 // Makes a forged token out of the genuine one the endpoint expects.
 type Forge = (genuine: string) => string
-type Case = [name: string, forge: Forge]
+// The message is SimpleJWT's for the case: 'Token is invalid or expired' unless given.
+type Case = [name: string, forge: Forge, message?: string]
 
 interface Endpoint {
   name: string
   takes: 'access' | 'refresh'
   send(app: FastifyInstance, token: string): Promise<LightMyRequestResponse>
-  refused: object
+  refused(message: string): object
 }
 
 const ENDPOINTS: Endpoint[] = [
@@ -79,10 +81,10 @@ async function refusedEverywhere(t: Test, app: FastifyInstance, log: string[], c
   const before = await storeSnapshot(app)
   const sent: string[] = []
   for (const target of ENDPOINTS) {
-    for (const [name, forge] of cases) {
+    for (const [name, forge, message] of cases) {
       const token = forge(target.takes === 'access' ? pair.access : pair.refresh)
       sent.push(token)
-      expect401(t, await target.send(app, token), target.refused, `${target.name}: ${name}`)
+      expect401(t, await target.send(app, token), target.refused(message ?? INVALID_TEXT), `${target.name}: ${name}`)
     }
   }
   t.strictSame(await storeSnapshot(app), before, 'nothing was written to the store')
@@ -179,10 +181,36 @@ for (const store of stores()) {
       const now = nowSeconds()
       await refusedEverywhere(t, app, log, [
         ['exp one second past the leeway', resign(HS256, { exp: now - LEEWAY - 1 })],
-        ['no exp', without('exp')],
+        ['no exp', without('exp'), "Token has no 'exp' claim"],
         ['nbf beyond the leeway', resign(HS256, { nbf: now + LEEWAY + 60 })],
         ['exp not a number', resign(HS256, { exp: String(now + 300) })],
       ])
+    })
+
+    // SimpleJWT's own texts, at the token routes and in the Bearer `messages`, in its order.
+    t.test("the right key, but no exp, jti, type or user: SimpleJWT's texts everywhere", async (t) => {
+      await refusedEverywhere(t, app, log, [
+        ['no jti', without('jti'), 'Token has no id'],
+        ['no token_type', without('token_type'), 'Token has no type'],
+        ['another token_type', resign(HS256, { token_type: 'sliding' }), 'Token has wrong type'],
+        ['no user_id', without('user_id'), 'Token contained no recognizable user identification'],
+        ['a null user_id', resign(HS256, { user_id: null }), 'Token contained no recognizable user identification'],
+        ['a user_id that is no number', resign(HS256, { user_id: '1 OR 1=1' }), 'Token contained no recognizable user identification'],
+        ['no exp and no jti: exp first', (g) => without('jti')(without('exp')(g)), "Token has no 'exp' claim"],
+        ['no jti and no type: jti first', (g) => without('token_type')(without('jti')(g)), 'Token has no id'],
+      ])
+    })
+
+    t.test('a user_id that is a string of digits (SimpleJWT 5.5 mints it so) names the same user', async (t) => {
+      for (const target of ENDPOINTS) {
+        const user = await createUser(app)
+        const pair = await login(app, user.username)
+        const genuine = target.takes === 'access' ? pair.access : pair.refresh
+        const res = await target.send(app, resign(HS256, { user_id: String(user.id) })(genuine))
+        t.equal(res.statusCode, 200, `${target.name}: ${res.body}`)
+        if (target.name === 'Bearer') t.equal(res.json<{ id: number }>().id, user.id, 'the profile of that user')
+        if (target.name === 'refresh') t.equal(claimsOf(res.json<{ access: string }>().access).user_id, user.id, 'new tokens name the user by number')
+      }
     })
 
     t.test(`catalogue 8: an exp within the leeway (${LEEWAY} s) is accepted everywhere`, async (t) => {
