@@ -87,8 +87,9 @@ export const EnvSchema = Type.Object({
   KEYTURN_ROTATION_GRACE_SECONDS: Type.Integer({
     minimum: 0,
     maximum: 300,
-    default: 0,
-    description: 'a just-rotated refresh token may be presented once more within this window and gets the same successor (0: SimpleJWT behaviour)',
+    default: 10,
+    description:
+      'the reuse interval: within it, a rotated refresh token presented again (two tabs, a retry) gets the same successor while that is unused; past it, a reuse ends the session (0: SimpleJWT behaviour)',
   }),
   KEYTURN_ROTATE_REFRESH_TOKENS: Type.Boolean({ default: true }),
   KEYTURN_BLACKLIST_AFTER_ROTATION: Type.Boolean({ default: true }),

@@ -35,16 +35,6 @@ async function claimForRotation(db: Executor, jti: string, successor: string, no
   return (result.numAffectedRows ?? 0n) > 0n
 }
 
-// The one grace retry of a rotated token: true for the first caller only.
-export async function claimGraceRetry(db: Executor, jti: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('refresh_tokens')
-    .set({ grace_used_at: now })
-    .where('jti', '=', jti)
-    .where('grace_used_at', 'is', null)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
-}
 
 export interface RefreshWrites {
   now: number

@@ -11,6 +11,8 @@ export interface RefreshTokenTable {
   rotated_at: number | null
   replaced_by: string | null
   blacklisted_at: number | null
+  // Written by no code since the reuse interval admits every presentation within it (the
+  // column stays: migrations are never edited).
   grace_used_at: Generated<number | null>
 }
 

@@ -38,7 +38,7 @@ async function auditPage(app: FastifyInstance, token: string, query = ''): Promi
 
 for (const store of stores()) {
   t.test(`audit trail on ${store}`, async (t) => {
-    const app = await build(t, { store })
+    const app = await build(t, { store, env: { KEYTURN_ROTATION_GRACE_SECONDS: '0' } })
     for (const name of ['Client A', 'Client B']) await addClient(app.db, name)
     const alice = await createUser(app, { username: 'alice', clientName: 'Client A' })
     const staffA = await createUser(app, { username: 'staff_a', clientName: 'Client A', isStaff: true })

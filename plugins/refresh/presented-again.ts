@@ -1,0 +1,80 @@
+// A rotated refresh token presented again: by a second tab or a retried request that met the
+// same expired access token, by the losers of a concurrent refresh, or by a thief.
+//
+// Within KEYTURN_ROTATION_GRACE_SECONDS of its rotation (the reuse interval, 10 s by default,
+// as Supabase Auth's), every presentation gets the same successor, re-signed from its stored
+// row, as long as that successor has not been used itself: two tabs never log their user out,
+// and a client whose answer was lost may retry. Past the interval, or once the successor has
+// been used, it is a reuse (RFC 9700 4.14.2): refused, and the whole session ends. With 0,
+// SimpleJWT's strict rotation: the second presentation is already a reuse.
+import type { FastifyInstance } from 'fastify'
+import { recordAudit, type AuditEntry, type AuditSource } from '../audit/audit-trail.js'
+import { sessionsEnded } from '../sessions/session-ending.js'
+import { isSessionActive } from '../sessions/session-policy.js'
+import { revokeSession } from '../sessions/sessions-store.js'
+import type { RefreshSession } from './refresh-context.js'
+import { findRefreshToken } from '../tokens/outstanding-tokens.js'
+import type { RefreshToken } from '../tokens/tables.js'
+import type { TokenClaims, TokenSubject } from '../tokens/token-claims.js'
+import { tokenNotValid } from '../tokens/token-errors.js'
+import type { NewTokenClaims } from './refresh-claims.js'
+import type { RefreshResult } from './refresh-rotation.js'
+
+// What a refresh has established before it writes anything.
+export interface Rotation {
+  claims: TokenClaims
+  session: RefreshSession
+  subject: TokenSubject
+  source: AuditSource
+  now: number
+  custom: NewTokenClaims
+}
+
+export async function presentedAgain(
+  app: FastifyInstance,
+  r: Rotation,
+  presented: Pick<RefreshToken, 'rotated_at' | 'replaced_by'>,
+): Promise<RefreshResult> {
+  const graceMs = app.config.KEYTURN_ROTATION_GRACE_SECONDS * 1000
+  const within = graceMs > 0 && presented.rotated_at !== null && r.now - presented.rotated_at <= graceMs
+  const successor = within && presented.replaced_by !== null ? await findRefreshToken(app.db, presented.replaced_by) : undefined
+  if (!successor || successor.rotated_at !== null || successor.blacklisted_at !== null) return reuseDetected(app, r)
+  if (!isSessionActive(r.session, app.sessions.policy, r.now)) throw tokenNotValid('invalid')
+
+  await recordAudit(app.db, r.source, { ...auditEntry(r, 'refresh'), detail: 'reuse_interval' }, r.now)
+  app.events.emit('refresh', { ...r.source, ...r.subject, retried: true }, r.now)
+  // The successor as the rotation that made it signed it: its claims, the same custom ones.
+  const refresh = app.tokens.resign({
+    ...r.claims,
+    ...r.custom.refresh,
+    jti: successor.jti,
+    iat: Math.floor(successor.issued_at / 1000),
+    exp: Math.floor(successor.expires_at / 1000),
+  })
+  const access = app.tokens.issue('access', r.subject, r.now, r.session.expires_at, r.custom.access)
+  return { access: access.token, refresh }
+}
+
+// A rotated token presented again past the reuse interval: the whole session ends.
+async function reuseDetected(app: FastifyInstance, r: Rotation): Promise<never> {
+  const { sessionId } = r.subject
+  const ended = await app.db.transaction().execute(async (trx) => {
+    const revoked = await revokeSession(trx, sessionId, 'refresh_token_reuse', r.now)
+    await recordAudit(trx, r.source, auditEntry(r, 'refresh_reuse'), r.now)
+    return revoked
+  })
+  // Ended by this call or not (another instance's reuse, a logout), this memory learns it now.
+  app.revocations.sessionRevoked(sessionId, r.now)
+  app.events.emit('reuse_detected', { ...r.source, ...r.subject }, r.now)
+  if (ended) sessionsEnded(app, [sessionId], r.subject, 'refresh_token_reuse', r.now)
+  app.log.warn(
+    { event: 'refresh_token_reuse', sessionId, userId: r.claims.user_id, jtiPrefix: r.claims.jti.slice(0, 8) },
+    'rotated refresh token presented again: session revoked',
+  )
+  throw tokenNotValid('blacklisted')
+}
+
+function auditEntry(r: Rotation, event: 'refresh' | 'refresh_reuse'): AuditEntry {
+  const { userId, clientId, sessionId } = r.subject
+  return { event, outcome: event === 'refresh' ? 'success' : 'failure', userId, clientId, sessionId }
+}

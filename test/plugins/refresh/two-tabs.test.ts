@@ -1,0 +1,80 @@
+// Two tabs must never log a user out: a real client, axios-jwt's interceptor, in 20 tabs
+// (worker threads, each its own axios-jwt, sharing storage as a browser's tabs share
+// localStorage) looping on GET /api/user/ through many expiries of a 2 s access token. The
+// tabs meet each expiry together and refresh with the same refresh token at once. With the
+// reuse interval no request is lost; with KEYTURN_ROTATION_GRACE_SECONDS=0 (strict rotation)
+// the same client loses its session, which shows what the interval is for.
+import t, { type Test } from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { Worker } from 'node:worker_threads'
+import { build, createUser, login, stores, type StoreName } from '../../helper.js'
+
+const TABS = 20
+const RUN_MS = 7_000
+
+async function runTabs(app: FastifyInstance): Promise<{ ok: number; lost: string[] }> {
+  const address = await app.listen({ host: '127.0.0.1', port: 0 })
+  const pair = await login(app, 'tabby')
+  // localStorage, as axios-jwt keeps it: one key (named after NODE_ENV) for both tokens.
+  const shared = new Map<string, string>([[`auth-tokens-${process.env.NODE_ENV}`, JSON.stringify({ accessToken: pair.access, refreshToken: pair.refresh })]])
+  let ready = 0
+  const tabs: Worker[] = []
+  const results = await Promise.all(
+    Array.from({ length: TABS }, () => {
+      // Plain JavaScript: no TypeScript loader in the tabs.
+      const tab = new Worker(new URL('./browser-tab.mjs', import.meta.url), { workerData: { base: address }, execArgv: [] })
+      tabs.push(tab)
+      return new Promise<{ ok: number; lost: string[] }>((resolve, reject) => {
+        tab.on('message', (m: { ready?: boolean; done?: boolean; ok: number; lost: string[]; id: number; op: string; key: string; value?: string }) => {
+          if (m.ready) {
+            ready += 1
+            const until = Date.now() + RUN_MS
+            if (ready === TABS) for (const each of tabs) each.postMessage({ go: until })
+            return
+          }
+          if (m.done) {
+            resolve({ ok: m.ok, lost: m.lost })
+            void tab.terminate()
+            return
+          }
+          if (m.op === 'set' && m.value !== undefined) shared.set(m.key, m.value)
+          if (m.op === 'remove') shared.delete(m.key)
+          tab.postMessage({ id: m.id, value: m.op === 'get' ? (shared.get(m.key) ?? null) : null })
+        })
+        tab.on('error', reject)
+      })
+    }),
+  )
+  return { ok: results.reduce((n, r) => n + r.ok, 0), lost: results.flatMap((r) => r.lost) }
+}
+
+async function tabsApp(t: Test, store: StoreName, env: Record<string, string>) {
+  const app = await build(t, { store, env: { KEYTURN_ACCESS_TOKEN_LIFETIME: '2s', ...env } })
+  await createUser(app, { username: 'tabby' })
+  return app
+}
+
+for (const store of stores()) {
+  t.test(`20 tabs of an axios-jwt client through many expiries lose no request (${store})`, async (t) => {
+    const app = await tabsApp(t, store, {})
+    const { ok, lost } = await runTabs(app)
+    const refreshes = await app.db.selectFrom('audit_events').select('detail').where('event', '=', 'refresh').execute()
+    const rotations = (await app.db.selectFrom('refresh_tokens').select('jti').where('rotated_at', 'is not', null).execute()).length
+    t.same(lost, [], 'no request lost')
+    t.ok(ok > TABS * 20, `the tabs kept working (${ok} answers)`)
+    t.ok(rotations >= 4, `through many expiries (${rotations} rotations)`)
+    const met = refreshes.filter((r) => r.detail === 'reuse_interval').length
+    t.ok(met > 0, `tabs met the same token at once and got its successor (${met} times, ${refreshes.length} refreshes in all)`)
+    const ended = await app.db.selectFrom('sessions').select('revoked_reason').where('revoked_at', 'is not', null).execute()
+    t.same(ended, [], 'the session lives')
+  })
+}
+
+t.test('the same client with strict rotation loses its session (what the interval prevents)', async (t) => {
+  const app = await tabsApp(t, 'sqlite', { KEYTURN_ROTATION_GRACE_SECONDS: '0' })
+  const { lost } = await runTabs(app)
+  t.ok(lost.length > 0, `requests were lost (${lost.length})`)
+  t.match(lost[0], /token refresh/, 'to a refused refresh')
+  const ended = await app.db.selectFrom('sessions').select('revoked_reason').where('revoked_at', 'is not', null).execute()
+  t.match(ended, [{ revoked_reason: 'refresh_token_reuse' }], 'the session ended as a reuse')
+})
