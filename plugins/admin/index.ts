@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import type { PageParams } from '../infra/pagination.js'
 import type { Session } from '../sessions/tables.js'
 import type { TenantScope } from '../users/tenancy.js'
-import { findSessionForAdmin, listSessionsForAdmin, type AdminSessionFilter, type AdminSessionRow } from './admin-sessions.js'
+import { findSessionForAdmin, listSessionsForAdmin, type AdminSessionFilter, type AdminSessionRow } from './staff-queries.js'
 
 export interface AdminService {
   listSessions(filter: Omit<AdminSessionFilter, 'idleTimeoutMs'>, page: PageParams): Promise<{ count: number; rows: AdminSessionRow[] }>

@@ -2,10 +2,12 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import t from 'tap'
 import { buildApp } from '../../app.js'
 import { loadConfig } from '../../fastify.config.js'
-import { ChildTracker, childEnv, type RunResult } from '../child-processes.js'
+import { ChildTracker, childEnv, ROOT, type RunResult } from '../child-processes.js'
 import { bearer, freshStore, post, stores, TEST_ENV } from '../helper.js'
 
 // Each child pays for tsx and the module graph; on a busy machine that adds up.
@@ -54,6 +56,32 @@ t.test('--help lists every command and exits 0', async (t) => {
     t.ok(help.stdout.includes(flag), `${flag} is documented`)
   }
   refused(t, unknown, /unknown command "frobnicate"/, 'unknown command')
+})
+
+t.test('--version, and --help for each command', async (t) => {
+  const procs = new ChildTracker(t)
+  const env = childEnv({ NODE_ENV: 'test' })
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+  const printed = await procs.run('cli/index.ts', ['--version'], env)
+  t.equal(printed.code, 0, printed.stderr)
+  t.equal(printed.stdout.trim(), version)
+  const flags: Record<string, string[]> = {
+    migrate: [],
+    createclient: ['--name'],
+    createuser: ['--username', '--email', '--first-name', '--last-name', '--client', '--staff', '--superuser', '--manager', '--inactive', '--expires', '--password-stdin'],
+    changepassword: ['--username', '--password-stdin'],
+    updateuser: ['--username', '--active', '--inactive', '--expires', '--no-expiry', '--staff', '--no-staff', '--superuser', '--no-superuser', '--manager', '--no-manager'],
+    'seed-users': ['--count', '--prefix', '--client', '--password-stdin'],
+    flushexpiredtokens: [],
+  }
+  const helps = await Promise.all(Object.keys(flags).map((command) => procs.run('cli/index.ts', [command, '--help'], env)))
+  Object.entries(flags).forEach(([command, expected], i) => {
+    const help = helps[i]
+    if (!help) throw new Error('missing result')
+    t.equal(help.code, 0, `${command} --help exits 0`)
+    t.match(help.stdout, new RegExp(`^Usage: keyturn ${command}\\b`, 'm'), `${command} --help says how to call it`)
+    for (const flag of expected) t.ok(help.stdout.includes(flag), `${command} --help documents ${flag}`)
+  })
 })
 
 // Refused before the store is touched, so once is enough whatever the store.

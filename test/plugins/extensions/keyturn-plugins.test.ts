@@ -76,9 +76,9 @@ t.test('a plugin that cannot be loaded, exports no plugin, throws, or adds a res
   }
 })
 
-t.test('the login-log example logs logins, logouts and reuses', async (t) => {
+t.test('the event-log example logs logins, logouts and reuses', async (t) => {
   const lines: string[] = []
-  const app = await buildLogged(t, 'sqlite', 'info', lines, { KEYTURN_PLUGINS: join(ROOT, 'examples/plugins/login-log.js') })
+  const app = await buildLogged(t, 'sqlite', 'info', lines, { KEYTURN_PLUGINS: join(ROOT, 'examples/plugins/event-log.js') })
   await createUser(app, { username: 'gus' })
   const pair = await login(app, 'gus')
   await post(app, '/api/logout/', { refresh: pair.refresh })

@@ -1,4 +1,4 @@
-// Sessions as staff see them: across users, scoped to a tenant, filtered and paginated.
+// The queries staff run: sessions across users, scoped to a tenant, filtered and paginated.
 import { sql } from 'kysely'
 import type { PageParams } from '../infra/pagination.js'
 import { countedPage, type CountedPage } from '../infra/store/counted-page.js'
