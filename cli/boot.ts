@@ -3,15 +3,19 @@
 // takes exactly the server's settings (KEYTURN_ARGON2_*, the pool, the SQLite pragmas) and
 // flows, and its events reach the same handlers. Closed (handlers done) when the command ends.
 import Fastify, { type FastifyInstance } from 'fastify'
-import { loadConfig } from '../fastify.config.js'
+import { loadConfig, serverOptions } from '../fastify.config.js'
 import { registerPlugins } from '../plugins/extensions/index.js'
 import services from '../plugins/index.js'
 import config from '../plugins/infra/config.js'
 
 export async function withKeyturn<T>(run: (keyturn: FastifyInstance) => Promise<T>): Promise<T> {
-  const keyturn = Fastify({ logger: false })
+  const settings = loadConfig()
+  // Warnings and errors (a plugin's failing event handler, Redis away) on standard error;
+  // standard output is the command's own.
+  const { logger } = serverOptions(settings)
+  const level = ['error', 'fatal', 'silent'].includes(settings.LOG_LEVEL) ? settings.LOG_LEVEL : 'warn'
+  const keyturn = Fastify({ logger: { ...(typeof logger === 'object' ? logger : {}), level, stream: process.stderr } })
   try {
-    const settings = loadConfig()
     await keyturn.register(config, { config: settings })
     await keyturn.register(services, { onMigration: (name) => console.log(`applied migration ${name}`) })
     await registerPlugins(keyturn, settings)

@@ -9,3 +9,4 @@ export const RefreshResponse = Type.Object({
   access: Type.String(),
   refresh: Type.Optional(Type.String({ description: 'present when rotation is on' })),
 })
+export type RefreshResponse = Static<typeof RefreshResponse>

@@ -134,7 +134,8 @@ export async function updateAccount(
     return endsSessions ? revokeUserSessions(trx, user.id, 'account_disabled', now) : []
   })
   const updated = await findUserByUsername(db, username)
-  return { user: updated ?? user, endedSessionIds: ended, changed: Object.keys(defined) }
+  const changed = Object.keys(defined).filter((field) => defined[field] !== user[field as keyof typeof user])
+  return { user: updated ?? user, endedSessionIds: ended, changed }
 }
 
 export interface SeedOptions {

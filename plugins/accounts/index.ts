@@ -35,28 +35,28 @@ declare module 'fastify' {
 export default fp(
   async (fastify) => {
     const { db, passwords, events, revocations } = fastify
-    const ownerOf = (user: User) => ({ userId: user.id, clientId: user.client_id })
+    const ownerOfRow = (user: User) => ({ userId: user.id, clientId: user.client_id })
     fastify.decorate('accounts', {
       addClient: (name) => addClient(db, name),
       async create(account) {
         const user = await createAccount(db, passwords, account)
-        events.emit('user_created', { ...ownerOf(user), username: user.username }, user.created_at)
+        events.emit('user_created', { ...ownerOfRow(user), username: user.username }, user.created_at)
         return user
       },
       async changePassword(username, password) {
         const { user, endedSessionIds } = await changePassword(db, passwords, username, password)
         const now = Date.now()
         revocations.userChanged(user.id)
-        sessionsEnded(fastify, endedSessionIds, ownerOf(user), 'password_changed', now)
-        events.emit('password_changed', { ...ownerOf(user), endedSessions: endedSessionIds.length }, now)
+        sessionsEnded(fastify, endedSessionIds, ownerOfRow(user), 'password_changed', now)
+        events.emit('password_changed', { ...ownerOfRow(user), endedSessions: endedSessionIds.length }, now)
         return { user, endedSessions: endedSessionIds.length }
       },
       async update(username, changes) {
         const { user, endedSessionIds, changed } = await updateAccount(db, username, changes)
         const now = Date.now()
         revocations.userChanged(user.id)
-        sessionsEnded(fastify, endedSessionIds, ownerOf(user), 'account_disabled', now)
-        events.emit('user_updated', { ...ownerOf(user), changes: changed }, now)
+        sessionsEnded(fastify, endedSessionIds, ownerOfRow(user), 'account_disabled', now)
+        if (changed.length > 0) events.emit('user_updated', { ...ownerOfRow(user), changes: changed }, now)
         return { user, endedSessions: endedSessionIds.length }
       },
       seed: (options) => seedAccounts(db, passwords, options),

@@ -1,3 +1,6 @@
+/// <reference types="@fastify/jwt" preserve="true" />
+// (The reference keeps @fastify/jwt's types, which give FastifyRequest its `user`, in the types
+// this package ships to plugin authors: an augmentation alone does not bring them along.)
 // The `authenticate` concern: SimpleJWT's JWTAuthentication as a Fastify decorator, with the
 // same header rules and the same error bodies. A valid access token costs one HMAC and a few
 // map look-ups: revoked sessions and user state come from memory (plugins/revocation/).

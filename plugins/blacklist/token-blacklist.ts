@@ -44,9 +44,9 @@ export async function blacklistToken(
     return { fresh, ended, sessionId: row.session_id, userId: row.user_id }
   })
   const owner = { userId, clientId: claims.client_id }
-  revocations.sessionRevoked(sessionId, now)
   if (fresh) app.events.emit('logout', { ...options.source, ...owner, sessionId, everywhere: false }, now)
   if (ended) sessionsEnded(app, [sessionId], owner, reason, now)
+  else revocations.sessionRevoked(sessionId, now) // ended already, perhaps by another instance
   if (!fresh) throw tokenNotValid('blacklisted')
   return { sessionId }
 }
@@ -54,7 +54,8 @@ export async function blacklistToken(
 // Logout from every device: every session of the caller ends.
 export async function logoutEverywhere(app: FastifyInstance, user: AuthenticatedUser, source: AuditSource): Promise<number> {
   const owner = ownerOf(user)
-  const count = await endUserSessions(app, owner, { reason: 'logout_all', event: 'logout', source })
-  app.events.emit('logout', { ...source, ...owner, sessionId: user.sessionId, everywhere: true }, Date.now())
+  const now = Date.now()
+  const count = await endUserSessions(app, owner, { reason: 'logout_all', event: 'logout', source }, undefined, now)
+  app.events.emit('logout', { ...source, ...owner, sessionId: user.sessionId, everywhere: true }, now)
   return count
 }

@@ -6,6 +6,9 @@
 import fp from 'fastify-plugin'
 import { AUTH_EVENT_TYPES, type AuthEvent, type AuthEventHandler, type AuthEvents, type AuthEventType } from './event-types.js'
 
+// How long a close waits for handlers still running.
+const CLOSE_WAIT_MS = 5_000
+
 interface Listener {
   handler: AuthEventHandler<AuthEventType>
   owner: string
@@ -26,7 +29,8 @@ declare module 'fastify' {
 export default fp(
   async (fastify) => {
     const listeners = new Map<AuthEventType, Listener[]>()
-    const running = new Set<Promise<void>>()
+    // Handlers still running, and the plugin each belongs to.
+    const running = new Map<Promise<void>, string>()
 
     function deliver(listener: Listener, event: AuthEvent): void {
       const done = (async () => {
@@ -36,7 +40,7 @@ export default fp(
           fastify.log.error({ err, event: event.type, plugin: listener.owner }, 'an auth event handler failed')
         }
       })()
-      running.add(done)
+      running.set(done, listener.owner)
       void done.finally(() => running.delete(done))
     }
 
@@ -61,7 +65,18 @@ export default fp(
     fastify.addHook('onClose', async () => {
       // An event emitted just before the close is still waiting for its turn.
       await new Promise((resolve) => setImmediate(resolve))
-      await Promise.all(running)
+      if (running.size === 0) return
+      // A hung handler (a webhook without a timeout) must not keep the process from exiting.
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS)
+      })
+      const outcome = await Promise.race([Promise.all(running.keys()).then(() => 'done' as const), late])
+      clearTimeout(timer)
+      if (outcome === 'late') {
+        const plugins = [...new Set(running.values())]
+        fastify.log.warn({ plugins }, `closing with auth event handlers still running after ${CLOSE_WAIT_MS} ms`)
+      }
     })
     fastify.decorate('events', bus)
   },

@@ -8,12 +8,6 @@ import type { KeyturnConfig } from '../../fastify.config.js'
 import { importPlugin, type KeyturnPlugin, type NamedPlugin } from './load-plugins.js'
 import type { KeyturnSurface } from './public-surface.js'
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    keyturn: KeyturnSurface
-  }
-}
-
 const DISPLAY_NAME = Symbol.for('fastify.display-name')
 
 // The surface as one plugin sees it: what it adds (claims, handlers) is logged under its name.

@@ -2,7 +2,7 @@
 // package name resolvable from there, whose default export is a Fastify plugin. A module that
 // cannot be loaded, or exports no plugin, stops the start with a message naming it.
 import type { FastifyPluginAsync } from 'fastify'
-import { createRequire } from 'node:module'
+import { resolve as resolveModule } from 'import-meta-resolve'
 import { isAbsolute, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { KeyturnConfig } from '../../fastify.config.js'
@@ -14,14 +14,11 @@ export interface NamedPlugin {
   plugin: KeyturnPlugin
 }
 
+// A path, or a package name resolved as Node resolves an import from the working directory
+// (the package's "exports", ES module or CommonJS), where the service is started from.
 function moduleUrl(specifier: string, cwd: string): string {
   if (specifier.startsWith('.') || isAbsolute(specifier)) return pathToFileURL(resolve(cwd, specifier)).href
-  // A package name, resolved from the working directory (where the service is started from).
-  try {
-    return pathToFileURL(createRequire(join(cwd, 'package.json')).resolve(specifier)).href
-  } catch {
-    return specifier // an ES-module-only package: let import() resolve it
-  }
+  return resolveModule(specifier, pathToFileURL(join(cwd, 'package.json')).href)
 }
 
 export async function importPlugin(specifier: string, cwd = process.cwd()): Promise<NamedPlugin> {

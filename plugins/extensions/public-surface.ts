@@ -19,3 +19,10 @@ export interface KeyturnSurface {
     on<T extends AuthEventType>(type: T, handler: AuthEventHandler<T>): void
   }
 }
+
+// Here, beside the type, so that the package's types (index.d.ts) carry it to plugin authors.
+declare module 'fastify' {
+  interface FastifyInstance {
+    keyturn: KeyturnSurface
+  }
+}

@@ -57,9 +57,10 @@ export default fp(
       done()
     })
     const origins = fastify.config.KEYTURN_CORS_ORIGINS
-    if (origins.length > 0) {
+    // A server that embeds Keyturn and answers CORS itself keeps doing so.
+    if (origins.length > 0 && !fastify.hasRequestDecorator('corsPreflightEnabled')) {
       await fastify.register(cors, {
-        origin: origins.includes('*') ? '*' : origins,
+        origin: origins.length === 1 && origins[0] === '*' ? '*' : origins,
         methods: ['GET', 'POST', 'OPTIONS'],
         allowedHeaders: ['Authorization', 'Content-Type'],
         maxAge: 600,

@@ -3,10 +3,11 @@
 import fp from 'fastify-plugin'
 import type { AuditSource } from '../audit/audit-trail.js'
 import type { RateLimitHook } from '../infra/rate-limit.js'
-import { refreshTokens, type RefreshResult } from './refresh-rotation.js'
+import type { RefreshResponse } from '../../schemas/refresh.js'
+import { refreshTokens } from './refresh-rotation.js'
 
 export interface RefreshService {
-  rotate(raw: string, source: AuditSource): Promise<RefreshResult>
+  rotate(raw: string, source: AuditSource): Promise<RefreshResponse>
   readonly rateLimit: RateLimitHook[]
 }
 

@@ -8,6 +8,7 @@
 // been used, it is a reuse (RFC 9700 4.14.2): refused, and the whole session ends. With 0,
 // SimpleJWT's strict rotation: the second presentation is already a reuse.
 import type { FastifyInstance } from 'fastify'
+import type { RefreshResponse } from '../../schemas/refresh.js'
 import { recordAudit, type AuditEntry, type AuditSource } from '../audit/audit-trail.js'
 import { sessionsEnded } from '../sessions/session-ending.js'
 import { isSessionActive } from '../sessions/session-policy.js'
@@ -17,8 +18,7 @@ import { findRefreshToken } from '../tokens/outstanding-tokens.js'
 import type { RefreshToken } from '../tokens/tables.js'
 import type { TokenClaims, TokenSubject } from '../tokens/token-claims.js'
 import { tokenNotValid } from '../tokens/token-errors.js'
-import type { NewTokenClaims } from './refresh-claims.js'
-import type { RefreshResult } from './refresh-rotation.js'
+import { claimsForNewTokens } from './refresh-claims.js'
 
 // What a refresh has established before it writes anything.
 export interface Rotation {
@@ -27,31 +27,32 @@ export interface Rotation {
   subject: TokenSubject
   source: AuditSource
   now: number
-  custom: NewTokenClaims
 }
 
 export async function presentedAgain(
   app: FastifyInstance,
   r: Rotation,
   presented: Pick<RefreshToken, 'rotated_at' | 'replaced_by'>,
-): Promise<RefreshResult> {
+): Promise<RefreshResponse> {
   const graceMs = app.config.KEYTURN_ROTATION_GRACE_SECONDS * 1000
   const within = graceMs > 0 && presented.rotated_at !== null && r.now - presented.rotated_at <= graceMs
   const successor = within && presented.replaced_by !== null ? await findRefreshToken(app.db, presented.replaced_by) : undefined
   if (!successor || successor.rotated_at !== null || successor.blacklisted_at !== null) return reuseDetected(app, r)
   if (!isSessionActive(r.session, app.sessions.policy, r.now)) throw tokenNotValid('invalid')
 
-  await recordAudit(app.db, r.source, { ...auditEntry(r, 'refresh'), detail: 'reuse_interval' }, r.now)
-  app.events.emit('refresh', { ...r.source, ...r.subject, retried: true }, r.now)
-  // The successor as the rotation that made it signed it: its claims, the same custom ones.
+  const custom = await claimsForNewTokens(app, r.claims)
+  // The successor signed again from its row: the same claims (custom ones carried forward;
+  // onRefresh hooks asked again), so the same token wherever the signature is deterministic.
   const refresh = app.tokens.resign({
     ...r.claims,
-    ...r.custom.refresh,
+    ...custom.refresh,
     jti: successor.jti,
     iat: Math.floor(successor.issued_at / 1000),
     exp: Math.floor(successor.expires_at / 1000),
   })
-  const access = app.tokens.issue('access', r.subject, r.now, r.session.expires_at, r.custom.access)
+  const access = app.tokens.issue('access', r.subject, r.now, r.session.expires_at, custom.access)
+  await recordAudit(app.db, r.source, { ...auditEntry(r, 'refresh'), detail: 'reuse_interval' }, r.now)
+  app.events.emit('refresh', { ...r.source, ...r.subject, retried: true }, r.now)
   return { access: access.token, refresh }
 }
 
@@ -63,10 +64,13 @@ async function reuseDetected(app: FastifyInstance, r: Rotation): Promise<never> 
     await recordAudit(trx, r.source, auditEntry(r, 'refresh_reuse'), r.now)
     return revoked
   })
-  // Ended by this call or not (another instance's reuse, a logout), this memory learns it now.
-  app.revocations.sessionRevoked(sessionId, r.now)
-  app.events.emit('reuse_detected', { ...r.source, ...r.subject }, r.now)
-  if (ended) sessionsEnded(app, [sessionId], r.subject, 'refresh_token_reuse', r.now)
+  if (ended) {
+    app.events.emit('reuse_detected', { ...r.source, ...r.subject }, r.now)
+    sessionsEnded(app, [sessionId], r.subject, 'refresh_token_reuse', r.now)
+  } else {
+    // Ended already (another presentation's reuse, a logout): this memory learns it now.
+    app.revocations.sessionRevoked(sessionId, r.now)
+  }
   app.log.warn(
     { event: 'refresh_token_reuse', sessionId, userId: r.claims.user_id, jtiPrefix: r.claims.jti.slice(0, 8) },
     'rotated refresh token presented again: session revoked',

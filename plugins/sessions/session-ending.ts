@@ -52,13 +52,12 @@ export async function endSession(app: FastifyInstance, sessionId: number, owner:
     if (revoked) await recordEnding(trx, sessionId, owner, ending, now)
     return revoked
   })
-  app.revocations.sessionRevoked(sessionId, now)
   if (ended) sessionsEnded(app, [sessionId], owner, ending.reason, now, ending.actorId ?? null)
+  else app.revocations.sessionRevoked(sessionId, now) // ended already, perhaps by another instance
 }
 
 // Returns how many sessions this call ended.
-export async function endUserSessions(app: FastifyInstance, owner: SessionOwner, ending: Ending, keep?: number): Promise<number> {
-  const now = Date.now()
+export async function endUserSessions(app: FastifyInstance, owner: SessionOwner, ending: Ending, keep?: number, now = Date.now()): Promise<number> {
   const ids = await app.db.transaction().execute(async (trx) => {
     const ended = await revokeUserSessions(trx, owner.userId, ending.reason, now, keep)
     for (const id of ended) await recordEnding(trx, id, owner, ending, now)

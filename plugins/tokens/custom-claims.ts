@@ -6,9 +6,11 @@
 import type { TokenType } from './token-claims.js'
 
 // Names Keyturn (or JWT itself) gives a meaning: no plugin may set them.
-export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+export const RESERVED_CLAIM_NAMES: readonly string[] = Object.freeze([
   'token_type', 'exp', 'iat', 'nbf', 'jti', 'user_id', 'sid', 'client_id', 'iss', 'aud', 'sub', 'scope', 'kid',
 ])
+// Module-private: a plugin holding the exported list cannot change what is refused.
+const RESERVED_CLAIMS: ReadonlySet<string> = new Set(RESERVED_CLAIM_NAMES)
 
 export interface ClaimContext {
   user: {
@@ -33,7 +35,7 @@ export type ClaimHook = (ctx: ClaimContext) => CustomClaims | Promise<CustomClai
 
 export interface ClaimOptions {
   // The names the hook sets: checked against the reserved names when it is added, and
-  // nothing else may come back from it.
+  // nothing else may come back from it. Required with onRefresh.
   names?: readonly string[]
   // Called again on refresh (else the refresh token's claims are carried forward).
   onRefresh?: boolean
@@ -54,11 +56,18 @@ export class ClaimHookError extends Error {
 export class ClaimHooks {
   readonly #hooks: Hook[] = []
 
+  // The names onRefresh hooks set: a refresh asks them afresh instead of carrying them
+  // forward, so a claim such a hook no longer gives (a role taken away) is gone.
+  readonly #recomputed = new Set<string>()
+
   add(fn: ClaimHook, options: ClaimOptions = {}, owner = 'unknown plugin'): void {
     if (typeof fn !== 'function') throw new Error(`${owner}: claims.add needs a function`)
     const reserved = (options.names ?? []).filter((name) => RESERVED_CLAIMS.has(name))
     if (reserved.length > 0) throw new Error(`${owner}: claim ${reserved.map((n) => `"${n}"`).join(', ')} is reserved by Keyturn`)
-    this.#hooks.push({ fn, names: options.names ? new Set(options.names) : undefined, onRefresh: options.onRefresh === true, owner })
+    const onRefresh = options.onRefresh === true
+    if (onRefresh && options.names === undefined) throw new Error(`${owner}: a claims hook with onRefresh must list its names`)
+    if (onRefresh) for (const name of options.names ?? []) this.#recomputed.add(name)
+    this.#hooks.push({ fn, names: options.names ? new Set(options.names) : undefined, onRefresh, owner })
   }
 
   get any(): boolean {
@@ -66,7 +75,16 @@ export class ClaimHooks {
   }
 
   get anyOnRefresh(): boolean {
-    return this.#hooks.some((hook) => hook.onRefresh)
+    return this.#recomputed.size > 0
+  }
+
+  // What a refresh carries forward from the presented token: its custom claims but those
+  // onRefresh hooks give afresh.
+  carried(presented: object): CustomClaims | undefined {
+    const custom = customClaimsOf(presented)
+    if (custom === undefined || this.#recomputed.size === 0) return custom
+    for (const name of this.#recomputed) delete custom[name]
+    return custom
   }
 
   // The claims of every hook (or only the onRefresh ones) for each of the two tokens.

