@@ -79,6 +79,7 @@ export const EnvSchema = Type.Object({
     ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const,
     'HS256',
   ),
+  KEYTURN_JWKS_MAX_AGE: Duration('300', 'how long verifiers may cache /.well-known/jwks.json (its Cache-Control max-age)'),
   KEYTURN_ACCESS_TOKEN_LIFETIME: Duration('15m', 'access token lifetime: 300, 300s, 15m, 1h, 7d'),
   KEYTURN_REFRESH_TOKEN_LIFETIME: Duration('7d', 'refresh token lifetime'),
   KEYTURN_SESSION_LIFETIME: Duration('30d', 'absolute session lifetime: rotation never extends a session past it'),

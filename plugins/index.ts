@@ -13,6 +13,7 @@ import rateLimit from './infra/rate-limit.js'
 import redis from './infra/redis.js'
 import db from './infra/store/index.js'
 import events from './events/index.js'
+import keys from './keys/index.js'
 import login from './login/index.js'
 import passwords from './passwords/index.js'
 import profile from './profile/index.js'
@@ -34,6 +35,7 @@ export default fp<StorePluginOptions>(
     await fastify.register(users)
     await fastify.register(passwords)
     await fastify.register(audit)
+    await fastify.register(keys)
     await fastify.register(tokens)
     await fastify.register(revocations)
     await fastify.register(authenticate)

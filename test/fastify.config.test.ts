@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { loadConfig, parseTrustProxy, serverOptions } from '../fastify.config.js'
-import { resolveSigningKey } from '../plugins/tokens/signing-key.js'
+import { resolveSigningKey } from '../plugins/keys/signing-key.js'
 
 const HMAC_KEY = 'k'.repeat(32)
 

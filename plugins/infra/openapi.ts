@@ -45,6 +45,7 @@ export default fp(
           { name: 'users', description: 'Users of the caller\'s client (staff)' },
           { name: 'admin', description: 'Session administration (staff)' },
           { name: 'health', description: 'Liveness and readiness probes' },
+          { name: 'keys', description: 'Public keys for verifying tokens offline' },
           { name: 'profile', description: 'The authenticated user' },
           { name: 'diagnostics', description: 'Check authentication' },
         ],

@@ -5,7 +5,6 @@
 import { fastifyJwt, type JWT } from '@fastify/jwt'
 import fp from 'fastify-plugin'
 import { ClaimHooks, customClaimsOf, type CustomClaims } from './custom-claims.js'
-import { resolveSigningKey } from './signing-key.js'
 import { checkClaims, newJti, type IssuedToken, type TokenClaims, type TokenSubject, type TokenType } from './token-claims.js'
 import { TokenError, tokenNotValid } from './token-errors.js'
 import { VerifiedTokenCache } from './verified-token-cache.js'
@@ -38,15 +37,17 @@ const VERIFIED_TOKENS_KEPT = 10_000
 
 export default fp(
   async (fastify) => {
-    const config = fastify.config
+    const { config, keys } = fastify
     const leewayMs = config.KEYTURN_LEEWAY * 1000
     await fastify.register(fastifyJwt, {
       // Keyturn's own namespace (fastify.jwt.keyturn, request.keyturnJwtVerify, ...): a server
       // that embeds Keyturn and uses @fastify/jwt itself keeps its fastify.jwt.
       namespace: 'keyturn',
-      secret: resolveSigningKey(config, fastify.log),
+      secret: keys.signing.secret,
       sign: {
-        algorithm: config.KEYTURN_ALGORITHM,
+        algorithm: keys.signing.algorithm,
+        // Every token names the key that signed it (RFC 7638 thumbprint, plugins/keys/).
+        kid: keys.signing.kid,
         ...(config.KEYTURN_ISSUER ? { iss: config.KEYTURN_ISSUER } : {}),
         ...(config.KEYTURN_AUDIENCE ? { aud: config.KEYTURN_AUDIENCE } : {}),
       },
@@ -105,6 +106,10 @@ export default fp(
             // client learns only that the token is not valid.
             throw new TokenError('invalid')
           }
+          // The right signature under a kid that names no key of ours (SQL, a path, 8 KB, an
+          // object) is refused all the same. A token from before kids carries none.
+          const kid = headerKid(raw)
+          if (kid !== undefined && (typeof kid !== 'string' || !keys.verifies(kid))) throw new TokenError('invalid')
           claims = checkClaims(decoded)
           // Access tokens come back on every call; a refresh token is used once.
           if (claims.token_type === 'access') verified.set(raw, claims)
@@ -115,7 +120,7 @@ export default fp(
     }
     fastify.decorate('tokens', service)
   },
-  { name: 'tokens', dependencies: ['config'] },
+  { name: 'tokens', dependencies: ['config', 'keys'] },
 )
 
 // Decodes a token sent to a token endpoint (refresh, verify, blacklist, logout): a bad one
@@ -127,4 +132,10 @@ export function decodeForTokenEndpoint(tokens: TokenService, raw: string, expect
     if (err instanceof TokenError) throw tokenNotValid(err.problem)
     throw err
   }
+}
+
+// The header's kid, of a token whose signature has just been verified (so its header parses).
+function headerKid(raw: string): unknown {
+  const header = JSON.parse(Buffer.from(raw.slice(0, raw.indexOf('.')), 'base64url').toString('utf8')) as { kid?: unknown }
+  return header.kid
 }

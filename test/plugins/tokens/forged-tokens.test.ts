@@ -144,6 +144,18 @@ for (const store of stores()) {
       ])
     })
 
+    // The right key this time: only the kid is wrong, and that is enough.
+    t.test('catalogue 26: a kid that names no published key, with the right signature', async (t) => {
+      await refusedEverywhere(t, app, log, [
+        ['kid like SQL', resign({ ...HS256, kid: "' OR '1'='1" })],
+        ['kid a path', resign({ ...HS256, kid: '../../../../../../dev/null' })],
+        ['kid 8 KB long', resign({ ...HS256, kid: 'k'.repeat(8192) })],
+        ['kid an object', resign({ ...HS256, kid: { $ne: null } })],
+        ['kid a number', resign({ ...HS256, kid: 1 })],
+        ['the kid of another key', resign({ ...HS256, kid: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' })],
+      ])
+    })
+
     t.test('catalogue 5: tampered payload, truncated signature, a fourth segment', async (t) => {
       await refusedEverywhere(t, app, log, [
         ['user_id changed, old signature', (g) => {
