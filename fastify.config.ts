@@ -80,6 +80,18 @@ export const EnvSchema = Type.Object({
     'HS256',
   ),
   KEYTURN_JWKS_MAX_AGE: Duration('300', 'how long verifiers may cache /.well-known/jwks.json (its Cache-Control max-age)'),
+  KEYTURN_KEYS: OneOf(['static', 'managed'] as const, 'static'),
+  KEYTURN_KEY_ENCRYPTION_KEY: Type.Optional(
+    Type.String({ minLength: 1, description: 'managed keys: 32 random bytes as base64 (openssl rand -base64 32), sealing private keys at rest' }),
+  ),
+  KEYTURN_KEY_ROTATION_INTERVAL: Duration('30d', 'managed keys: how long a key signs before the next one takes over'),
+  KEYTURN_SERVICE_TOKEN_LIFETIME: Duration('15m', "service accounts' access tokens (client credentials)"),
+  KEYTURN_SCOPES: List({
+    // RFC 6749 scope tokens (printable ASCII but space, '"' and '\\'), commas between.
+    pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]*$',
+    default: '',
+    description: 'the scopes service accounts may hold, comma-separated (none: any scope a service account is given)',
+  }),
   KEYTURN_ACCESS_TOKEN_LIFETIME: Duration('15m', 'access token lifetime: 300, 300s, 15m, 1h, 7d'),
   KEYTURN_REFRESH_TOKEN_LIFETIME: Duration('7d', 'refresh token lifetime'),
   KEYTURN_SESSION_LIFETIME: Duration('30d', 'absolute session lifetime: rotation never extends a session past it'),

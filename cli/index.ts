@@ -3,22 +3,25 @@
 // anything else. Errors are one `keyturn:` line, never a stack trace.
 import { Command, CommanderError, type Option } from 'commander'
 import { AccountError } from '../plugins/accounts/accounts.js'
+import { KeyError } from '../plugins/keys/index.js'
 import changepassword from './changepassword.js'
 import createclient from './createclient.js'
 import createuser from './createuser.js'
 import flushexpiredtokens from './flushexpiredtokens.js'
 import { packageVersion, requiredByCommand, UsageError } from './io.js'
+import keys from './keys.js'
 import migrate from './migrate.js'
 import seedUsers from './seed-users.js'
 import updateuser from './updateuser.js'
 
-const COMMANDS = [migrate, createclient, createuser, changepassword, updateuser, seedUsers, flushexpiredtokens]
+const COMMANDS = [migrate, createclient, createuser, changepassword, updateuser, seedUsers, flushexpiredtokens, keys]
 
 // "createuser --username <name> [--email <email>] ... --password-stdin": every flag of a command.
 function synopsis(command: Command): string {
   const flags = command.options
     .filter((option: Option) => option.long !== '--help')
     .map((option: Option) => (option.mandatory || requiredByCommand.has(option) ? option.flags : `[${option.flags}]`))
+  if (command.commands.length > 0) return `${command.name()} ${command.usage()}`
   return [command.name(), ...flags].join(' ')
 }
 
@@ -36,7 +39,12 @@ const program = new Command('keyturn')
     throw new UsageError(`unknown command "${name}" (see keyturn --help)`)
   })
 
-for (const command of COMMANDS) program.addCommand(command.exitOverride().configureOutput(program.configureOutput()))
+// The program's error handling and output for every command and subcommand (keys list, ...).
+function inherit(command: Command): Command {
+  for (const sub of command.commands) inherit(sub)
+  return command.exitOverride().configureOutput(program.configureOutput())
+}
+for (const command of COMMANDS) program.addCommand(inherit(command))
 
 program.addHelpText(
   'after',
@@ -55,7 +63,7 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     process.exitCode = err.exitCode === 0 ? 0 : 2
     return
   }
-  const known = err instanceof UsageError || err instanceof AccountError
+  const known = err instanceof UsageError || err instanceof AccountError || err instanceof KeyError
   const message = err instanceof Error ? err.message : String(err)
   process.stderr.write(`keyturn: ${known ? message : `error: ${message}`}\n`)
   process.exitCode = known ? 2 : 1

@@ -1,6 +1,7 @@
 /// <reference types="@fastify/jwt" preserve="true" />
-// (The reference keeps @fastify/jwt's types, which give FastifyRequest its `user`, in the types
-// this package ships to plugin authors: an augmentation alone does not bring them along.)
+// (`request.user` is typed through @fastify/jwt's FastifyJWT interface, so a server that embeds
+// Keyturn and uses @fastify/jwt too sees one declaration of it, not two that clash. The
+// reference keeps those types in what this package ships to plugin authors.)
 // The `authenticate` concern: SimpleJWT's JWTAuthentication as a Fastify decorator, with the
 // same header rules and the same error bodies. A valid access token costs one HMAC and a few
 // map look-ups: revoked sessions and user state come from memory (plugins/revocation/).
@@ -54,6 +55,8 @@ export default fp(
   async (fastify) => {
     const headerTypes = new Set(fastify.config.KEYTURN_AUTH_HEADER_TYPES)
     const { tokens, revocations } = fastify
+    // Declared once per server: an embedding server's @fastify/jwt may have done it.
+    if (!fastify.hasRequestDecorator('user')) fastify.decorateRequest('user', null as unknown as AuthenticatedUser)
 
     fastify.decorate('authenticate', async function authenticate(request: FastifyRequest) {
       const header = request.headers.authorization

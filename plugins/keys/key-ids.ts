@@ -21,13 +21,15 @@ export function jwkThumbprint(jwk: JsonWebKey): string {
   return createHash('sha256').update(canonical).digest('base64url')
 }
 
+export type PublicJwk = JsonWebKey & { kid: string; alg: string; use: 'sig' }
+
 export interface PublishedKey {
   kid: string
   // The public JWK to publish, or undefined for an HMAC key (never published).
-  jwk: (JsonWebKey & { kid: string; alg: string; use: 'sig' }) | undefined
+  jwk: PublicJwk | undefined
 }
 
-// The id and the public JWK of the key Keyturn was configured with.
+// The id and the public JWK of a key (an HMAC secret, or a PEM pair).
 export function describeKey(secret: JwtSecret, algorithm: string): PublishedKey {
   if (typeof secret === 'string') {
     const k = createHash('sha256').update(secret).digest('base64url')

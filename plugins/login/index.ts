@@ -4,8 +4,7 @@ import fp from 'fastify-plugin'
 import type { LoginResponse } from '../../schemas/login.js'
 import type { RateLimitHook } from '../infra/rate-limit.js'
 import { login, type LoginInput } from './login-flow.js'
-import { LoginThrottle } from './login-throttle.js'
-import { RedisLoginThrottle } from './login-throttle-redis.js'
+import { accountThrottle } from './account-throttle.js'
 
 export interface LoginService {
   attempt(input: LoginInput): Promise<LoginResponse>
@@ -20,11 +19,9 @@ declare module 'fastify' {
 
 export default fp(
   async (fastify) => {
-    const { config, redis } = fastify
+    const { config } = fastify
     // With Redis the backoff holds across instances; while Redis is down, per instance.
-    const throttle = redis.client
-      ? new RedisLoginThrottle(redis.client, config.KEYTURN_REDIS_PREFIX, config.KEYTURN_LOGIN_FREE_FAILURES, config.KEYTURN_LOGIN_MAX_BACKOFF, redis.failed)
-      : new LoginThrottle(config.KEYTURN_LOGIN_FREE_FAILURES, config.KEYTURN_LOGIN_MAX_BACKOFF)
+    const throttle = accountThrottle(fastify)
     fastify.decorate('login', {
       attempt: (input) => login(fastify, throttle, input),
       rateLimit: fastify.rateLimits.perIp('login', config.KEYTURN_LOGIN_RATE_LIMIT),

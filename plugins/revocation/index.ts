@@ -30,7 +30,7 @@ declare module 'fastify' {
 
 export default fp(
   async (fastify) => {
-    const { config, db, tokens } = fastify
+    const { config, db, keys, tokens } = fastify
     const state = new RevocationState(tokens.accessLifetimeMs, tokens.leewayMs)
     let lastSyncAt = 0
     let mark: string | undefined
@@ -39,11 +39,15 @@ export default fp(
       const next = await revocationMark(db)
       // At the start only what may still matter: revocations younger than an access token.
       const rows = mark === undefined ? await revocationsSince(db, now - state.retentionMs) : await revocationsAfter(db, mark)
+      let keysChanged = false
       for (const row of rows) {
         if (row.kind === 'session') state.revokeSession(row.subject_id, row.created_at)
         else if (row.kind === 'client') state.forgetClientUsers(row.subject_id)
+        else if (row.kind === 'key') keysChanged = true
         else state.forgetUser(row.subject_id)
       }
+      // At the start the keys were just read; later, once however many entries there were.
+      if (keysChanged && mark !== undefined) await keys.reload()
       state.prune(now)
       mark = next
       lastSyncAt = now
@@ -86,5 +90,5 @@ export default fp(
     fastify.addHook('onClose', async () => clearInterval(timer))
     fastify.decorate('revocations', revocations)
   },
-  { name: 'revocations', dependencies: ['config', 'db', 'tokens', 'users'] },
+  { name: 'revocations', dependencies: ['config', 'db', 'keys', 'tokens', 'users'] },
 )

@@ -3,8 +3,9 @@
 import type { Generated } from 'kysely'
 
 // 'client' comes only from the clients triggers: its subject is a client, whose users
-// every instance drops from memory (they carry its name).
-export type RevocationKind = 'session' | 'user' | 'client'
+// every instance drops from memory (they carry its name). 'key': the managed signing keys
+// changed (a rotation, a revoke); every instance reads them again (no subject: 0).
+export type RevocationKind = 'session' | 'user' | 'client' | 'key'
 
 export interface RevocationTable {
   id: Generated<number>

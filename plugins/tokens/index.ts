@@ -1,11 +1,22 @@
-// The `tokens` concern: issues and decodes Keyturn's JWTs. @fastify/jwt builds fast-jwt's
-// signer and verifier once, at registration, with the algorithm pinned; per request there is
-// the HMAC, and not even that for an access token this process has verified before (see
-// verified-token-cache.ts).
-import { fastifyJwt, type JWT } from '@fastify/jwt'
+// The `tokens` concern: issues and decodes Keyturn's JWTs with fast-jwt (what @fastify/jwt
+// runs on). A signer and a verifier are built once a key, with the algorithm pinned to the
+// key's own, and dropped when the keys change (plugins/keys/); per request there is the
+// signature check, and not even that for an access token this process has verified before
+// (see verified-token-cache.ts).
+import { createSigner, createVerifier } from 'fast-jwt'
 import fp from 'fastify-plugin'
+import type { KeyMaterial } from '../keys/index.js'
 import { ClaimHooks, customClaimsOf, type CustomClaims } from './custom-claims.js'
-import { checkClaims, newJti, type IssuedToken, type TokenClaims, type TokenSubject, type TokenType } from './token-claims.js'
+import {
+  checkClaims,
+  checkServiceClaims,
+  newJti,
+  type IssuedToken,
+  type ServiceTokenClaims,
+  type TokenClaims,
+  type TokenSubject,
+  type TokenType,
+} from './token-claims.js'
 import { TokenError, tokenNotValid } from './token-errors.js'
 import { VerifiedTokenCache } from './verified-token-cache.js'
 
@@ -24,6 +35,11 @@ export interface TokenService {
   // Signature, lifetime, issuer, audience, the claims SimpleJWT requires, and the type;
   // throws TokenError.
   decode(raw: string, expected?: TokenType): TokenClaims
+  // A service account's access token (client credentials), for KEYTURN_SERVICE_TOKEN_LIFETIME.
+  issueService(subject: { oauthClientId: string; clientId: number | null; scope: string }, now: number): IssuedToken
+  // Any of Keyturn's tokens, a user's or a service's, checked as decode() checks them (for
+  // introspection); throws TokenError.
+  inspect(raw: string): { kind: 'user'; claims: TokenClaims } | { kind: 'service'; claims: ServiceTokenClaims }
 }
 
 declare module 'fastify' {
@@ -39,41 +55,47 @@ export default fp(
   async (fastify) => {
     const { config, keys } = fastify
     const leewayMs = config.KEYTURN_LEEWAY * 1000
-    await fastify.register(fastifyJwt, {
-      // Keyturn's own namespace (fastify.jwt.keyturn, request.keyturnJwtVerify, ...): a server
-      // that embeds Keyturn and uses @fastify/jwt itself keeps its fastify.jwt.
-      namespace: 'keyturn',
-      secret: keys.signing.secret,
-      sign: {
-        algorithm: keys.signing.algorithm,
-        // Every token names the key that signed it (RFC 7638 thumbprint, plugins/keys/).
-        kid: keys.signing.kid,
-        ...(config.KEYTURN_ISSUER ? { iss: config.KEYTURN_ISSUER } : {}),
-        ...(config.KEYTURN_AUDIENCE ? { aud: config.KEYTURN_AUDIENCE } : {}),
-      },
-      verify: {
-        algorithms: [config.KEYTURN_ALGORITHM],
-        // fast-jwt checks iss/aud only when present, so require them when configured. A
-        // missing exp, jti or type is refused after it, with SimpleJWT's text (checkClaims).
-        requiredClaims: [...(config.KEYTURN_ISSUER ? ['iss'] : []), ...(config.KEYTURN_AUDIENCE ? ['aud'] : [])],
-        clockTolerance: leewayMs,
-        // fast-jwt's own cache keys entries by a hash of the token, which costs what an HMAC
-        // does; decode() below keeps verified access tokens by the token itself instead.
-        cache: false,
-        ...(config.KEYTURN_ISSUER ? { allowedIss: config.KEYTURN_ISSUER } : {}),
-        ...(config.KEYTURN_AUDIENCE ? { allowedAud: config.KEYTURN_AUDIENCE } : {}),
-      },
-    })
+    const signOptions = {
+      ...(config.KEYTURN_ISSUER ? { iss: config.KEYTURN_ISSUER } : {}),
+      ...(config.KEYTURN_AUDIENCE ? { aud: config.KEYTURN_AUDIENCE } : {}),
+    }
+    const verifyOptions = {
+      // fast-jwt checks iss/aud only when present, so require them when configured. A
+      // missing exp, jti or type is refused after it, with SimpleJWT's text (checkClaims).
+      requiredClaims: [...(config.KEYTURN_ISSUER ? ['iss'] : []), ...(config.KEYTURN_AUDIENCE ? ['aud'] : [])],
+      clockTolerance: leewayMs,
+      // fast-jwt's own cache keys entries by a hash of the token, which costs what an HMAC
+      // does; decode() below keeps verified access tokens by the token itself instead.
+      cache: false,
+      ...(config.KEYTURN_ISSUER ? { allowedIss: config.KEYTURN_ISSUER } : {}),
+      ...(config.KEYTURN_AUDIENCE ? { allowedAud: config.KEYTURN_AUDIENCE } : {}),
+    }
+    type Sign = (payload: Record<string, unknown>) => string
+    type Verify = (token: string) => unknown
+    let signers = new Map<string, Sign>()
+    let verifiers = new Map<string, Verify>()
+    // Every token names the key that signed it (kid: an RFC 7638 thumbprint, plugins/keys/).
+    const signerOf = (key: KeyMaterial): Sign =>
+      signers.get(key.kid) ??
+      signers.set(key.kid, createSigner({ key: key.signingKey as string, algorithm: key.algorithm, kid: key.kid, ...signOptions })).get(key.kid)!
+    const verifierOf = (key: KeyMaterial): Verify =>
+      verifiers.get(key.kid) ??
+      verifiers.set(key.kid, createVerifier({ key: key.verifyingKey, algorithms: [key.algorithm], ...verifyOptions })).get(key.kid)!
+    const sign: Sign = (payload) => signerOf(keys.signing())(payload)
 
-    // Typed as a plain JWT instance: declaring the namespace in FastifyJWT would retype an
-    // embedding server's own fastify.jwt.
-    const jwt = (fastify.jwt as unknown as Record<string, JWT>).keyturn as JWT
     const lifetimes: Record<TokenType, number> = {
       access: config.KEYTURN_ACCESS_TOKEN_LIFETIME,
       refresh: config.KEYTURN_REFRESH_TOKEN_LIFETIME,
     }
 
     const verified = new VerifiedTokenCache<TokenClaims>(VERIFIED_TOKENS_KEPT, leewayMs)
+    // A rotation or a revoke: tokens of a revoked key must fail at once, including those
+    // verified before.
+    keys.onChange(() => {
+      signers = new Map()
+      verifiers = new Map()
+      verified.clear()
+    })
 
     const service: TokenService = {
       accessLifetimeMs: lifetimes.access,
@@ -86,37 +108,55 @@ export default fp(
         const jti = newJti()
         const claims = { token_type: type, exp, iat, jti, user_id: subject.userId, client_id: subject.clientId, sid: subject.sessionId }
         // Plugins' claims first: nothing of theirs can stand in for a reserved one.
-        const token = jwt.sign(custom === undefined ? claims : { ...custom, ...claims })
+        const token = sign(custom === undefined ? claims : { ...custom, ...claims })
         return { token, jti, expiresAt: exp * 1000 }
       },
       resign(c) {
         // Same keys in the same order as issue(), so the bytes match.
         const claims = { token_type: c.token_type, exp: c.exp, iat: c.iat, jti: c.jti, user_id: c.user_id, client_id: c.client_id, sid: c.sid }
         const custom = customClaimsOf(c)
-        return jwt.sign(custom === undefined ? claims : { ...custom, ...claims })
+        return sign(custom === undefined ? claims : { ...custom, ...claims })
       },
       decode(raw, expected) {
         let claims = verified.get(raw, Date.now())
         if (claims === undefined) {
-          let decoded: unknown
-          try {
-            decoded = jwt.verify(raw)
-          } catch {
-            // Whatever fast-jwt disliked (signature, alg, exp, nbf, iss, aud, shape), the
-            // client learns only that the token is not valid.
-            throw new TokenError('invalid')
-          }
-          // The right signature under a kid that names no key of ours (SQL, a path, 8 KB, an
-          // object) is refused all the same. A token from before kids carries none.
-          const kid = headerKid(raw)
-          if (kid !== undefined && (typeof kid !== 'string' || !keys.verifies(kid))) throw new TokenError('invalid')
-          claims = checkClaims(decoded)
+          claims = checkClaims(verifiedPayload(raw))
           // Access tokens come back on every call; a refresh token is used once.
           if (claims.token_type === 'access') verified.set(raw, claims)
         }
         if (expected && claims.token_type !== expected) throw new TokenError('wrong_type')
         return claims
       },
+      issueService({ oauthClientId, clientId, scope }, now) {
+        const iat = Math.floor(now / 1000)
+        const exp = Math.floor((now + config.KEYTURN_SERVICE_TOKEN_LIFETIME) / 1000)
+        const jti = newJti()
+        const token = sign({ token_type: 'access', exp, iat, jti, sub: oauthClientId, client_id: clientId, scope })
+        return { token, jti, expiresAt: exp * 1000 }
+      },
+      inspect(raw) {
+        const cached = verified.get(raw, Date.now())
+        if (cached !== undefined) return { kind: 'user', claims: cached }
+        const payload = verifiedPayload(raw)
+        const service = checkServiceClaims(payload)
+        if (service !== undefined) return { kind: 'service', claims: service }
+        return { kind: 'user', claims: checkClaims(payload) }
+      },
+    }
+
+    // The payload of a token whose key, signature, lifetime, issuer and audience hold.
+    function verifiedPayload(raw: string): unknown {
+      // The key the header names, or none: a kid of no key of ours (SQL, a path, 8 KB, an
+      // object, a revoked key's) is refused even when the signature is right for another.
+      const key = keys.verifying(headerKid(raw))
+      if (key === undefined) throw new TokenError('invalid')
+      try {
+        return verifierOf(key)(raw)
+      } catch {
+        // Whatever fast-jwt disliked (signature, alg, exp, nbf, iss, aud, shape), the
+        // client learns only that the token is not valid.
+        throw new TokenError('invalid')
+      }
     }
     fastify.decorate('tokens', service)
   },
@@ -134,8 +174,15 @@ export function decodeForTokenEndpoint(tokens: TokenService, raw: string, expect
   }
 }
 
-// The header's kid, of a token whose signature has just been verified (so its header parses).
+// The header's kid, read before the signature is checked (it picks the key), so from an
+// untrusted header: anything unreadable is "no such key". Undefined when there is none.
 function headerKid(raw: string): unknown {
-  const header = JSON.parse(Buffer.from(raw.slice(0, raw.indexOf('.')), 'base64url').toString('utf8')) as { kid?: unknown }
-  return header.kid
+  const dot = raw.indexOf('.')
+  if (dot <= 0) return null
+  try {
+    const header = JSON.parse(Buffer.from(raw.slice(0, dot), 'base64url').toString('utf8')) as unknown
+    return typeof header === 'object' && header !== null ? (header as { kid?: unknown }).kid : null
+  } catch {
+    return null
+  }
 }

@@ -17,6 +17,22 @@ export interface TokenClaims {
   aud?: string
 }
 
+// A service account's token (client credentials): no user, no session. `sub` is the
+// account's OAuth client_id, `client_id` its tenant, as on users' tokens.
+export interface ServiceTokenClaims {
+  token_type: 'access'
+  exp: number
+  iat: number
+  jti: string
+  sub: string
+  client_id: number | null
+  scope: string
+  iss?: string
+  aud?: string
+}
+
+export const isServiceSubject = (sub: unknown): sub is string => typeof sub === 'string' && sub.startsWith('svc_')
+
 // Whom a token is for.
 export interface TokenSubject {
   userId: number
@@ -56,4 +72,19 @@ export function checkClaims(value: unknown): TokenClaims {
   }
   if (userId !== c.user_id) return { ...c, user_id: userId } as unknown as TokenClaims
   return c as unknown as TokenClaims
+}
+
+// The claims of a service token whose signature and lifetime hold, or undefined when the
+// token is not one (it names a user, or no service).
+export function checkServiceClaims(value: unknown): ServiceTokenClaims | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const c = value as Record<string, unknown>
+  if (c.user_id !== undefined || !isServiceSubject(c.sub)) return undefined
+  const wellFormed =
+    c.token_type === 'access' &&
+    typeof c.jti === 'string' &&
+    typeof c.scope === 'string' &&
+    Number.isSafeInteger(c.exp) &&
+    (c.client_id === null || Number.isSafeInteger(c.client_id))
+  return wellFormed ? (c as unknown as ServiceTokenClaims) : undefined
 }

@@ -46,6 +46,10 @@ export class VerifiedTokenCache<T extends { exp: number; nbf?: number }> {
     })
   }
 
+  clear(): void {
+    this.#entries.clear()
+  }
+
   get size(): number {
     return this.#entries.size
   }

@@ -59,9 +59,12 @@ for (const kind of stores()) {
     t.same(await entries(), [['user', ann], ['user', ann]], 'a deleted user restored under its id is logged by its insert too')
 
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(store.schema ? { migrationTableSchema: store.schema } : {}) })
-    const down = await migrator.migrateDown()
+    const down = await migrator.migrateTo('2026-11-24T00-user-change-revocations')
     if (down.error) throw down.error
-    t.same(down.results?.map((r) => r.migrationName), ['2026-11-24T01-client-and-new-user-revocations'])
+    // Every migration after it, newest first (later ones included, so this holds as they come).
+    const undone = Object.keys(migrations).filter((name) => name > '2026-11-24T00-user-change-revocations').reverse()
+    t.same(down.results?.map((r) => r.migrationName), undone)
+    t.equal(undone.at(-1), '2026-11-24T01-client-and-new-user-revocations')
     await clear()
     const other = await newClient('Other')
     await newUser('cal', other)
