@@ -228,6 +228,11 @@ async function main(): Promise<void> {
       encoding: 'utf8',
     })
     if (seed.status !== 0) throw new Error(`seed-users failed: ${seed.stderr}`)
+    const service = spawnSync(process.execPath, [join(DIST, 'cli', 'index.js'), 'createservice', '--name', 'bench'], { cwd: ROOT, env, encoding: 'utf8' })
+    const clientId = /^client_id: (\S+)$/m.exec(service.stdout)?.[1]
+    const clientSecret = /^client_secret: (\S+)$/m.exec(service.stdout)?.[1]
+    if (service.status !== 0 || !clientId || !clientSecret) throw new Error(`createservice failed: ${service.stderr}`)
+    const serviceAuthorization = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`
 
     const baseline = await startChild([join(DIST, 'bench', 'baseline-server.js')], { PATH: process.env.PATH }, /^\d+$/)
     const baselineUrl = `http://127.0.0.1:${baseline.line.trim()}`
@@ -240,7 +245,7 @@ async function main(): Promise<void> {
     const keyturnUrl = `http://127.0.0.1:${port}`
     await waitForHttp(`${keyturnUrl}/health-check-404`, keyturn)
     const pid = keyturn.pid as number
-    const context: ScenarioContext = { url: keyturnUrl, users: Number(opts.users), password: PASSWORD, connections }
+    const context: ScenarioContext = { url: keyturnUrl, users: Number(opts.users), password: PASSWORD, connections, serviceAuthorization }
     console.log(`B at ${baselineUrl}, Keyturn at ${keyturnUrl} (pid ${pid}); ${runs} runs of ${duration}s, ${connections} connections`)
 
     const results: ScenarioResult[] = []

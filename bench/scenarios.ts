@@ -10,6 +10,8 @@ export interface ScenarioContext {
   users: number
   password: string
   connections: number
+  // A service account made for the run (keyturn createservice): its HTTP Basic header.
+  serviceAuthorization: string
 }
 
 export interface Prepared {
@@ -194,6 +196,43 @@ export const SCENARIOS: Scenario[] = [
           return { ...req, method: 'GET', path: '/api/user/', headers: { authorization: `Bearer ${chains.anyAccess()}` }, body: undefined }
         },
       }))
+    },
+  },
+  {
+    name: 'client_credentials',
+    description: 'POST /api/v1/oauth/token/, a service account with HTTP Basic (a token and an audit row each)',
+    ceiling: 'B',
+    async prepare(ctx) {
+      const tokens = (await loginMany(ctx, 200)).map((p) => p.access)
+      const request = (): autocannon.Request => ({
+        method: 'POST',
+        path: '/api/v1/oauth/token/',
+        headers: { ...jsonHeaders(), authorization: ctx.serviceAuthorization },
+        body: JSON.stringify({ grant_type: 'client_credentials' }),
+      })
+      return { baselineRequests: () => verifyRequests(tokens), requests: async () => [request()] }
+    },
+  },
+  {
+    name: 'introspect',
+    description: "POST /api/v1/oauth/introspect/ of users' access tokens, a service account with HTTP Basic",
+    ceiling: 'B',
+    async prepare(ctx) {
+      const tokens = (await loginMany(ctx, 500)).map((p) => p.access)
+      return {
+        baselineRequests: () => verifyRequests(tokens),
+        requests: async () => {
+          let i = 0
+          return [
+            {
+              method: 'POST',
+              path: '/api/v1/oauth/introspect/',
+              headers: { ...jsonHeaders(), authorization: ctx.serviceAuthorization },
+              setupRequest: (req) => ({ ...req, body: JSON.stringify({ token: tokens[i++ % tokens.length] }) }),
+            },
+          ]
+        },
+      }
     },
   },
 ]

@@ -6,6 +6,7 @@ import { AccountError } from '../plugins/accounts/accounts.js'
 import { KeyError } from '../plugins/keys/index.js'
 import changepassword from './changepassword.js'
 import createclient from './createclient.js'
+import createservice from './createservice.js'
 import createuser from './createuser.js'
 import flushexpiredtokens from './flushexpiredtokens.js'
 import { packageVersion, requiredByCommand, UsageError } from './io.js'
@@ -14,7 +15,7 @@ import migrate from './migrate.js'
 import seedUsers from './seed-users.js'
 import updateuser from './updateuser.js'
 
-const COMMANDS = [migrate, createclient, createuser, changepassword, updateuser, seedUsers, flushexpiredtokens, keys]
+const COMMANDS = [migrate, createclient, createuser, changepassword, updateuser, seedUsers, flushexpiredtokens, createservice, keys]
 
 // "createuser --username <name> [--email <email>] ... --password-stdin": every flag of a command.
 function synopsis(command: Command): string {

@@ -7,6 +7,7 @@ import * as auditEvents from './2026-11-23T00-audit-events.js'
 import * as userChangeRevocations from './2026-11-24T00-user-change-revocations.js'
 import * as clientAndNewUserRevocations from './2026-11-24T01-client-and-new-user-revocations.js'
 import * as signingKeys from './2026-11-30T00-signing-keys.js'
+import * as serviceAccounts from './2026-11-30T01-service-accounts.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22T00-initial-schema': initialSchema,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T00-user-change-revocations': userChangeRevocations,
   '2026-11-24T01-client-and-new-user-revocations': clientAndNewUserRevocations,
   '2026-11-30T00-signing-keys': signingKeys,
+  '2026-11-30T01-service-accounts': serviceAccounts,
 }

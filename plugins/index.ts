@@ -14,6 +14,8 @@ import redis from './infra/redis.js'
 import db from './infra/store/index.js'
 import events from './events/index.js'
 import keys from './keys/index.js'
+import oauth from './oauth/index.js'
+import serviceAccounts from './service-accounts/index.js'
 import login from './login/index.js'
 import passwords from './passwords/index.js'
 import profile from './profile/index.js'
@@ -47,6 +49,8 @@ export default fp<StorePluginOptions>(
     await fastify.register(profile)
     await fastify.register(accounts)
     await fastify.register(admin)
+    await fastify.register(serviceAccounts)
+    await fastify.register(oauth)
     await fastify.register(extensions)
   },
   { name: 'keyturn-services', dependencies: ['config'] },

@@ -12,6 +12,10 @@ export const AUDIT_EVENTS = [
   'session_revoked',
   'password_changed',
   'rate_limited',
+  // A service account's client credentials: a token issued, or the client refused.
+  'service_token',
+  // A token revoked by a service account (POST /api/v1/oauth/revoke/).
+  'token_revoked',
 ] as const
 export type AuditEventName = (typeof AUDIT_EVENTS)[number]
 export const AUDIT_OUTCOMES = ['success', 'failure'] as const

@@ -17,3 +17,19 @@ export const PublicJwk = Type.Object(
 )
 
 export const Jwks = Type.Object({ keys: Type.Array(PublicJwk) })
+
+// RFC 8414 authorization server metadata, as far as Keyturn is one (client credentials,
+// introspection, revocation; no authorization endpoint, no ID tokens).
+export const ServerMetadata = Type.Object({
+  issuer: Type.String(),
+  jwks_uri: Type.String(),
+  token_endpoint: Type.String(),
+  introspection_endpoint: Type.String(),
+  revocation_endpoint: Type.String(),
+  grant_types_supported: Type.Array(Type.String()),
+  response_types_supported: Type.Array(Type.String()),
+  token_endpoint_auth_methods_supported: Type.Array(Type.String()),
+  introspection_endpoint_auth_methods_supported: Type.Array(Type.String()),
+  revocation_endpoint_auth_methods_supported: Type.Array(Type.String()),
+  scopes_supported: Type.Optional(Type.Array(Type.String())),
+})

@@ -36,10 +36,12 @@ export default fp(
         components: {
           securitySchemes: {
             bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+            clientBasic: { type: 'http', scheme: 'basic', description: "a service account's client_id and client_secret" },
           },
         },
         tags: [
           { name: 'token', description: 'Obtain, refresh, verify and blacklist tokens' },
+          { name: 'oauth', description: "Service accounts' OAuth 2.0 endpoints: client credentials, introspection, revocation" },
           { name: 'logout', description: 'End sessions' },
           { name: 'sessions', description: "The caller's sessions (devices)" },
           { name: 'users', description: 'Users of the caller\'s client (staff)' },

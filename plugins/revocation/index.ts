@@ -20,6 +20,8 @@ export interface Revocations {
   // Throws 503 when the log has not been read for too long to trust memory.
   assertFresh(now: number): void
   sync(now: number): Promise<void>
+  // Concerns that keep something of their own in memory hear of its entries (after the start).
+  onEntry(kind: 'service', listener: (subjectId: number) => void): void
 }
 
 declare module 'fastify' {
@@ -33,6 +35,7 @@ export default fp(
     const { config, db, keys, tokens } = fastify
     const state = new RevocationState(tokens.accessLifetimeMs, tokens.leewayMs)
     let lastSyncAt = 0
+    const serviceListeners: Array<(subjectId: number) => void> = []
     let mark: string | undefined
 
     async function sync(now: number): Promise<void> {
@@ -44,6 +47,7 @@ export default fp(
         if (row.kind === 'session') state.revokeSession(row.subject_id, row.created_at)
         else if (row.kind === 'client') state.forgetClientUsers(row.subject_id)
         else if (row.kind === 'key') keysChanged = true
+        else if (row.kind === 'service') for (const listener of serviceListeners) listener(row.subject_id)
         else state.forgetUser(row.subject_id)
       }
       // At the start the keys were just read; later, once however many entries there were.
@@ -73,6 +77,7 @@ export default fp(
         if (now - lastSyncAt > config.KEYTURN_REVOCATION_MAX_STALENESS_MS) throw errors.storeUnavailable()
       },
       sync,
+      onEntry: (_kind, listener) => void serviceListeners.push(listener),
     }
 
     await sync(Date.now())

@@ -5,7 +5,9 @@ import type { Generated } from 'kysely'
 // 'client' comes only from the clients triggers: its subject is a client, whose users
 // every instance drops from memory (they carry its name). 'key': the managed signing keys
 // changed (a rotation, a revoke); every instance reads them again (no subject: 0).
-export type RevocationKind = 'session' | 'user' | 'client' | 'key'
+// 'service': a service account changed (disabled, rescoped, its secret rotated, deleted);
+// every instance drops what it keeps of it.
+export type RevocationKind = 'session' | 'user' | 'client' | 'key' | 'service'
 
 export interface RevocationTable {
   id: Generated<number>

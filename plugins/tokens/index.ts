@@ -140,7 +140,9 @@ export default fp(
         const payload = verifiedPayload(raw)
         const service = checkServiceClaims(payload)
         if (service !== undefined) return { kind: 'service', claims: service }
-        return { kind: 'user', claims: checkClaims(payload) }
+        const claims = checkClaims(payload)
+        if (claims.token_type === 'access') verified.set(raw, claims)
+        return { kind: 'user', claims }
       },
     }
 
