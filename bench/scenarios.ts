@@ -56,15 +56,17 @@ async function loginMany(ctx: ScenarioContext, count: number): Promise<Pair[]> {
 
 // The baseline's request: the verify body shape, with the same token strings.
 function verifyRequests(tokens: string[]): autocannon.Request[] {
+  return eachToken(tokens, { method: 'POST', path: '/api/token/verify/', headers: jsonHeaders() }, (req, token) => ({ ...req, body: JSON.stringify({ token }) }))
+}
+
+// One request shape over a pool of tokens, the next token each time.
+function eachToken(
+  tokens: string[],
+  request: autocannon.Request,
+  withToken: (req: autocannon.Request, token: string) => autocannon.Request,
+): autocannon.Request[] {
   let i = 0
-  return [
-    {
-      method: 'POST',
-      path: '/api/token/verify/',
-      headers: jsonHeaders(),
-      setupRequest: (req) => ({ ...req, body: JSON.stringify({ token: tokens[i++ % tokens.length] }) }),
-    },
-  ]
+  return [{ ...request, setupRequest: (req) => withToken(req, tokens[i++ % tokens.length] as string) }]
 }
 
 // Refresh tokens ready to be presented, and the newest access tokens.
@@ -126,16 +128,7 @@ export const SCENARIOS: Scenario[] = [
       const tokens = (await loginMany(ctx, 500)).map((p) => p.access)
       return {
         baselineRequests: () => verifyRequests(tokens),
-        requests: async () => {
-          let i = 0
-          return [
-            {
-              method: 'GET',
-              path: '/api/user/',
-              setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${tokens[i++ % tokens.length]}` } }),
-            },
-          ]
-        },
+        requests: async () => eachToken(tokens, { method: 'GET', path: '/api/user/' }, (req, token) => ({ ...req, headers: { authorization: `Bearer ${token}` } })),
       }
     },
   },
@@ -221,17 +214,12 @@ export const SCENARIOS: Scenario[] = [
       const tokens = (await loginMany(ctx, 500)).map((p) => p.access)
       return {
         baselineRequests: () => verifyRequests(tokens),
-        requests: async () => {
-          let i = 0
-          return [
-            {
-              method: 'POST',
-              path: '/api/v1/oauth/introspect/',
-              headers: { ...jsonHeaders(), authorization: ctx.serviceAuthorization },
-              setupRequest: (req) => ({ ...req, body: JSON.stringify({ token: tokens[i++ % tokens.length] }) }),
-            },
-          ]
-        },
+        requests: async () =>
+          eachToken(
+            tokens,
+            { method: 'POST', path: '/api/v1/oauth/introspect/', headers: { ...jsonHeaders(), authorization: ctx.serviceAuthorization } },
+            (req, token) => ({ ...req, body: JSON.stringify({ token }) }),
+          ),
       }
     },
   },

@@ -75,3 +75,9 @@ export const Page = <T extends TSchema>(item: T) =>
     previous: Type.Union([Type.String(), Type.Null()]),
     results: Type.Array(item),
   })
+
+// A row's id in a path. DRF routers match any segment; a non-numeric id is simply not found.
+export const IdParams = Type.Object({ id: Type.String({ maxLength: 30 }) })
+export function parseId(raw: string): number | undefined {
+  return /^[0-9]{1,15}$/.test(raw) ? Number(raw) : undefined
+}

@@ -33,5 +33,3 @@ export const ServiceChanges = Type.Object({
 export const RotateSecret = Type.Object({
   overlap_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86400, default: 86400, description: 'how long the old secret keeps working' })),
 })
-
-export const ServiceIdParams = Type.Object({ id: Type.String({ maxLength: 30 }) })

@@ -18,11 +18,7 @@ export const SessionView = Type.Object({
 })
 export type SessionView = Static<typeof SessionView>
 
-// DRF routers match any segment; a non-numeric id is simply not found.
-export const SessionIdParams = Type.Object({ id: Type.String({ maxLength: 30 }) })
-export function parseSessionId(raw: string): number | undefined {
-  return /^[0-9]{1,15}$/.test(raw) ? Number(raw) : undefined
-}
+export { IdParams as SessionIdParams, parseId as parseSessionId } from './common.js'
 
 export const SessionRevoked = Type.Object({ message: Type.String(), id: Type.Integer() })
 

@@ -45,7 +45,9 @@ declare module 'fastify' {
   }
 }
 
-const notManaged = () => new KeyError('keys are static (KEYTURN_KEYS=static): set KEYTURN_KEYS=managed to have Keyturn generate and rotate them')
+const notManaged = async (): Promise<never> => {
+  throw new KeyError('keys are static (KEYTURN_KEYS=static): set KEYTURN_KEYS=managed to have Keyturn generate and rotate them')
+}
 
 function staticKeys(config: KeyturnConfig, log: FastifyBaseLogger): KeySet {
   const key = staticKey(resolveSigningKey(config, log), config.KEYTURN_ALGORITHM)
@@ -57,9 +59,9 @@ function staticKeys(config: KeyturnConfig, log: FastifyBaseLogger): KeySet {
     jwks: () => published,
     onChange: () => {},
     reload: async () => {},
-    list: async () => Promise.reject(notManaged()),
-    rotate: async () => Promise.reject(notManaged()),
-    revoke: async () => Promise.reject(notManaged()),
+    list: notManaged,
+    rotate: notManaged,
+    revoke: notManaged,
   }
 }
 

@@ -46,6 +46,17 @@ export default fp(
     const sees = (caller: ServiceAccount, clientId: number | null) => caller.client_id === null || caller.client_id === clientId
     const issuer = { ...(config.KEYTURN_ISSUER ? { iss: config.KEYTURN_ISSUER } : {}), ...(config.KEYTURN_AUDIENCE ? { aud: config.KEYTURN_AUDIENCE } : {}) }
 
+    // A token introspection and revocation may describe or end; undefined for anything forged,
+    // expired or malformed, which they answer alike without saying why.
+    function inspectOrUndefined(token: string) {
+      try {
+        return tokens.inspect(token)
+      } catch (err) {
+        if (err instanceof TokenError) return undefined
+        throw err
+      }
+    }
+
     const service: OAuthService = {
       async authenticateClient(request) {
         const { clientId, secret } = clientCredentials(request)
@@ -75,13 +86,8 @@ export default fp(
       },
 
       async introspect(caller, token) {
-        let inspected
-        try {
-          inspected = tokens.inspect(token)
-        } catch (err) {
-          if (err instanceof TokenError) return INACTIVE
-          throw err
-        }
+        const inspected = inspectOrUndefined(token)
+        if (inspected === undefined) return INACTIVE
         const now = Date.now()
         revocations.assertFresh(now)
         if (inspected.kind === 'service') {
@@ -116,13 +122,8 @@ export default fp(
       },
 
       async revoke(caller, token, request) {
-        let inspected
-        try {
-          inspected = tokens.inspect(token)
-        } catch (err) {
-          if (err instanceof TokenError) return
-          throw err
-        }
+        const inspected = inspectOrUndefined(token)
+        if (inspected === undefined) return
         // A service token has no session to end; it lasts KEYTURN_SERVICE_TOKEN_LIFETIME, and
         // disabling its account makes introspection refuse it at once.
         if (inspected.kind === 'service') return

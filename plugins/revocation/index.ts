@@ -9,6 +9,7 @@ import { errors } from '../infra/api-error.js'
 import { findUserById } from '../users/users-store.js'
 import { revocationMark, revocationsAfter, revocationsSince } from './revocation-log.js'
 import { RevocationState, type CachedUser } from './revocation-state.js'
+import type { RevocationKind } from './tables.js'
 
 export interface Revocations {
   state: RevocationState
@@ -21,7 +22,7 @@ export interface Revocations {
   assertFresh(now: number): void
   sync(now: number): Promise<void>
   // Concerns that keep something of their own in memory hear of its entries (after the start).
-  onEntry(kind: 'service', listener: (subjectId: number) => void): void
+  onEntry(kind: RevocationKind, listener: (subjectId: number) => void): void
 }
 
 declare module 'fastify' {
@@ -35,7 +36,7 @@ export default fp(
     const { config, db, keys, tokens } = fastify
     const state = new RevocationState(tokens.accessLifetimeMs, tokens.leewayMs)
     let lastSyncAt = 0
-    const serviceListeners: Array<(subjectId: number) => void> = []
+    const listeners = new Map<RevocationKind, Array<(subjectId: number) => void>>()
     let mark: string | undefined
 
     async function sync(now: number): Promise<void> {
@@ -47,8 +48,9 @@ export default fp(
         if (row.kind === 'session') state.revokeSession(row.subject_id, row.created_at)
         else if (row.kind === 'client') state.forgetClientUsers(row.subject_id)
         else if (row.kind === 'key') keysChanged = true
-        else if (row.kind === 'service') for (const listener of serviceListeners) listener(row.subject_id)
-        else state.forgetUser(row.subject_id)
+        else if (row.kind === 'user') state.forgetUser(row.subject_id)
+        const heard = listeners.get(row.kind)
+        if (heard !== undefined) for (const listener of heard) listener(row.subject_id)
       }
       // At the start the keys were just read; later, once however many entries there were.
       if (keysChanged && mark !== undefined) await keys.reload()
@@ -77,7 +79,7 @@ export default fp(
         if (now - lastSyncAt > config.KEYTURN_REVOCATION_MAX_STALENESS_MS) throw errors.storeUnavailable()
       },
       sync,
-      onEntry: (_kind, listener) => void serviceListeners.push(listener),
+      onEntry: (kind, listener) => void listeners.set(kind, [...(listeners.get(kind) ?? []), listener]),
     }
 
     await sync(Date.now())

@@ -118,12 +118,9 @@ export default fp(
         return sign(custom === undefined ? claims : { ...custom, ...claims })
       },
       decode(raw, expected) {
-        let claims = verified.get(raw, Date.now())
-        if (claims === undefined) {
-          claims = checkClaims(verifiedPayload(raw))
-          // Access tokens come back on every call; a refresh token is used once.
-          if (claims.token_type === 'access') verified.set(raw, claims)
-        }
+        const claims = verifiedClaims(raw)
+        // A service's token names no user: SimpleJWT's answer to that, whatever its type.
+        if (isService(claims)) throw new TokenError('no_user')
         if (expected && claims.token_type !== expected) throw new TokenError('wrong_type')
         return claims
       },
@@ -135,15 +132,22 @@ export default fp(
         return { token, jti, expiresAt: exp * 1000 }
       },
       inspect(raw) {
-        const cached = verified.get(raw, Date.now())
-        if (cached !== undefined) return { kind: 'user', claims: cached }
-        const payload = verifiedPayload(raw)
-        const service = checkServiceClaims(payload)
-        if (service !== undefined) return { kind: 'service', claims: service }
-        const claims = checkClaims(payload)
-        if (claims.token_type === 'access') verified.set(raw, claims)
-        return { kind: 'user', claims }
+        const claims = verifiedClaims(raw)
+        return isService(claims) ? { kind: 'service', claims } : { kind: 'user', claims }
       },
+    }
+
+    // A user's or a service's claims, checked; users' access tokens come back on every call
+    // and are kept (a refresh token is used once).
+    function verifiedClaims(raw: string): TokenClaims | ServiceTokenClaims {
+      const cached = verified.get(raw, Date.now())
+      if (cached !== undefined) return cached
+      const payload = verifiedPayload(raw)
+      const service = checkServiceClaims(payload)
+      if (service !== undefined) return service
+      const claims = checkClaims(payload)
+      if (claims.token_type === 'access') verified.set(raw, claims)
+      return claims
     }
 
     // The payload of a token whose key, signature, lifetime, issuer and audience hold.
@@ -164,6 +168,8 @@ export default fp(
   },
   { name: 'tokens', dependencies: ['config', 'keys'] },
 )
+
+const isService = (claims: TokenClaims | ServiceTokenClaims): claims is ServiceTokenClaims => (claims as Partial<TokenClaims>).user_id === undefined
 
 // Decodes a token sent to a token endpoint (refresh, verify, blacklist, logout): a bad one
 // is SimpleJWT's InvalidToken answer.

@@ -6,9 +6,8 @@ import { isoOrNull, isoUtc } from '../../../../../plugins/infra/iso-time.js'
 import { page, pageParams } from '../../../../../plugins/infra/pagination.js'
 import { ServiceAccountError, type ServiceAccount } from '../../../../../plugins/service-accounts/index.js'
 import { tenantScope } from '../../../../../plugins/users/tenancy.js'
-import { bearerSecurity, Detail, Page, Pagination, withAuthErrors } from '../../../../../schemas/common.js'
-import { parseSessionId } from '../../../../../schemas/sessions.js'
-import { NewService, RotateSecret, ServiceChanges, ServiceCreated, ServiceIdParams, ServiceView } from '../../../../../schemas/services.js'
+import { bearerSecurity, Detail, IdParams, Page, Pagination, parseId, withAuthErrors } from '../../../../../schemas/common.js'
+import { NewService, RotateSecret, ServiceChanges, ServiceCreated, ServiceView } from '../../../../../schemas/services.js'
 
 function view(account: ServiceAccount) {
   return {
@@ -37,7 +36,12 @@ async function asBadRequest<T>(work: Promise<T>): Promise<T> {
 const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
   const { serviceAccounts } = fastify
   const common = { tags: ['admin'], security: bearerSecurity }
-  const idOf = (raw: string) => parseSessionId(raw) ?? -1
+  // Not a number: not found, without asking the store.
+  const idOf = (raw: string) => {
+    const id = parseId(raw)
+    if (id === undefined) throw errors.notFound()
+    return id
+  }
 
   fastify.get(
     '/',
@@ -72,7 +76,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get(
     '/:id/',
-    { schema: { ...common, summary: 'A service account', params: ServiceIdParams, response: withAuthErrors({ 200: ServiceView, 403: Detail, 404: Detail }) } },
+    { schema: { ...common, summary: 'A service account', params: IdParams, response: withAuthErrors({ 200: ServiceView, 403: Detail, 404: Detail }) } },
     async (request) => {
       const account = await serviceAccounts.get(tenantScope(request.user), idOf(request.params.id))
       if (account === undefined) throw errors.notFound()
@@ -83,7 +87,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.patch(
     '/:id/',
     {
-      schema: { ...common, summary: 'Rename, rescope, disable or enable a service account', params: ServiceIdParams, body: ServiceChanges, response: withAuthErrors({ 200: ServiceView, 403: Detail, 404: Detail }) },
+      schema: { ...common, summary: 'Rename, rescope, disable or enable a service account', params: IdParams, body: ServiceChanges, response: withAuthErrors({ 200: ServiceView, 403: Detail, 404: Detail }) },
     },
     async (request) => {
       const { name, scopes, is_active: isActive } = request.body
@@ -96,7 +100,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.delete(
     '/:id/',
-    { schema: { ...common, summary: 'Delete a service account', params: ServiceIdParams, response: withAuthErrors({ 204: Type.Null({ description: 'Deleted' }), 403: Detail, 404: Detail }) } },
+    { schema: { ...common, summary: 'Delete a service account', params: IdParams, response: withAuthErrors({ 204: Type.Null({ description: 'Deleted' }), 403: Detail, 404: Detail }) } },
     async (request, reply) => {
       if (!(await serviceAccounts.remove(tenantScope(request.user), idOf(request.params.id)))) throw errors.notFound()
       return reply.code(204).send(null)
@@ -109,7 +113,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         ...common,
         summary: 'A new secret; the old one keeps working for overlap_seconds (default a day)',
-        params: ServiceIdParams,
+        params: IdParams,
         body: RotateSecret,
         response: withAuthErrors({ 200: ServiceCreated, 403: Detail, 404: Detail }),
       },
