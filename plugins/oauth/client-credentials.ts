@@ -26,12 +26,22 @@ function fromBasic(header: string): ClientCredentials {
   }
 }
 
+const inBody = (request: FastifyRequest): boolean => {
+  const body = (request.body ?? {}) as OAuthBody
+  return body.client_id !== undefined || body.client_secret !== undefined
+}
+
+// The Authorization header, when the client authenticates with HTTP Basic alone.
+export function basicHeaderOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  return header !== undefined && /^basic /i.test(header) && !inBody(request) ? header : undefined
+}
+
 export function clientCredentials(request: FastifyRequest): ClientCredentials {
   const header = request.headers.authorization
   const body = (request.body ?? {}) as OAuthBody
-  const inBody = body.client_id !== undefined || body.client_secret !== undefined
   if (header !== undefined && /^basic /i.test(header)) {
-    if (inBody) throw oauthError('invalid_request', 'Use one client authentication method, not both.')
+    if (inBody(request)) throw oauthError('invalid_request', 'Use one client authentication method, not both.')
     return fromBasic(header)
   }
   if (typeof body.client_id === 'string' && typeof body.client_secret === 'string') {

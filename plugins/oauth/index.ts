@@ -10,7 +10,8 @@ import type { ServiceAccount } from '../service-accounts/index.js'
 import { findRefreshToken } from '../tokens/outstanding-tokens.js'
 import { TokenError } from '../tokens/token-errors.js'
 import { isAccountExpired } from '../users/users-store.js'
-import { clientCredentials } from './client-credentials.js'
+import { basicHeaderOf, clientCredentials } from './client-credentials.js'
+import { KnownCredentials } from './known-credentials.js'
 import { clientThrottled, oauthError } from './oauth-errors.js'
 
 export interface TokenGrant {
@@ -38,10 +39,14 @@ declare module 'fastify' {
 
 const INACTIVE = Object.freeze({ active: false as const })
 
+// Services each send one Authorization header, or two while a secret is rotated.
+const KNOWN_CREDENTIALS_KEPT = 10_000
+
 export default fp(
   async (fastify) => {
     const { db, tokens, revocations, serviceAccounts, sessions, config } = fastify
     const throttle = accountThrottle(fastify, 'oauth-')
+    const knownCredentials = new KnownCredentials(KNOWN_CREDENTIALS_KEPT)
     // A tenant's service sees its own tenant's tokens; a global one (no tenant), every one.
     const sees = (caller: ServiceAccount, clientId: number | null) => caller.client_id === null || caller.client_id === clientId
     const issuer = { ...(config.KEYTURN_ISSUER ? { iss: config.KEYTURN_ISSUER } : {}), ...(config.KEYTURN_AUDIENCE ? { aud: config.KEYTURN_AUDIENCE } : {}) }
@@ -59,16 +64,26 @@ export default fp(
 
     const service: OAuthService = {
       async authenticateClient(request) {
+        // Credentials seen before: no decoding, backoff bookkeeping or hashing again. A known
+        // credential is no guess, so guesses at its client_id never lock out the service.
+        const basic = basicHeaderOf(request)
+        const known = basic === undefined ? undefined : knownCredentials.get(basic, Date.now())
+        if (known !== undefined) {
+          const account = await serviceAccounts.find(known.account.oauth_client_id)
+          if (account === known.account && account.is_active === 1) return account
+          knownCredentials.forget(basic as string)
+        }
         const { clientId, secret } = clientCredentials(request)
         const wait = await throttle.attempt(clientId, Date.now())
         if (wait > 0) throw clientThrottled(wait)
-        const account = await serviceAccounts.authenticate(clientId, secret, Date.now())
-        if (account === undefined) {
+        const authenticated = await serviceAccounts.authenticate(clientId, secret, Date.now())
+        if (authenticated === undefined) {
           await recordAudit(db, sourceOf(request), { event: 'service_token', outcome: 'failure', detail: `client ${clientId.slice(0, 64)} refused` }, Date.now())
           throw oauthError('invalid_client')
         }
         await throttle.succeeded(clientId)
-        return account
+        if (basic !== undefined) knownCredentials.remember(basic, authenticated.account, authenticated.validUntil)
+        return authenticated.account
       },
 
       async clientCredentials(account, scope, request) {

@@ -16,12 +16,14 @@ export function secretMatches(secret: string, hash: string | null): boolean {
   return kept.length === presented.length && timingSafeEqual(presented, kept)
 }
 
-// The account's secret, or the one before it while its overlap lasts.
-export function accountSecretMatches(
+// Until when `secret` authenticates the account: for ever (its secret, until the next
+// rotation), the end of the overlap (the secret before it), or undefined (neither).
+export function secretValidUntil(
   account: { secret_hash: string; previous_secret_hash: string | null; previous_secret_expires_at: number | null },
   secret: string,
   now: number,
-): boolean {
-  if (secretMatches(secret, account.secret_hash)) return true
-  return (account.previous_secret_expires_at ?? 0) > now && secretMatches(secret, account.previous_secret_hash)
+): number | undefined {
+  if (secretMatches(secret, account.secret_hash)) return Infinity
+  const overlapEnd = account.previous_secret_expires_at ?? 0
+  return overlapEnd > now && secretMatches(secret, account.previous_secret_hash) ? overlapEnd : undefined
 }

@@ -8,7 +8,7 @@ import type { PageParams } from '../infra/pagination.js'
 import type { Transaction } from '../infra/store/database.js'
 import type { CountedPage } from '../infra/store/counted-page.js'
 import type { TenantScope } from '../users/tenancy.js'
-import { accountSecretMatches, hashSecret, newClientSecret, newOauthClientId } from './client-secrets.js'
+import { hashSecret, secretValidUntil, newClientSecret, newOauthClientId } from './client-secrets.js'
 import {
   deleteServiceAccount,
   findByOauthClientId,
@@ -42,8 +42,9 @@ export interface ServiceAccounts {
   remove(scope: TenantScope, id: number): Promise<boolean>
   // A new secret; the old one keeps working for `overlapMs`.
   rotateSecret(scope: TenantScope, id: number, overlapMs: number): Promise<{ account: ServiceAccount; secret: string } | undefined>
-  // OAuth client authentication: the active account these credentials name, or undefined.
-  authenticate(oauthClientId: string, secret: string, now: number): Promise<ServiceAccount | undefined>
+  // OAuth client authentication: the active account these credentials name and until when
+  // they do (Infinity, or the end of a rotated secret's overlap), or undefined.
+  authenticate(oauthClientId: string, secret: string, now: number): Promise<{ account: ServiceAccount; validUntil: number } | undefined>
   // The account a client_id names (from memory, once read), active or not.
   find(oauthClientId: string): Promise<ServiceAccount | undefined>
   // The scopes an account holds.
@@ -159,7 +160,8 @@ export default fp(
       async authenticate(oauthClientId, secret, now) {
         const account = await service.find(oauthClientId)
         if (account === undefined || account.is_active !== 1) return undefined
-        return accountSecretMatches(account, secret, now) ? account : undefined
+        const validUntil = secretValidUntil(account, secret, now)
+        return validUntil === undefined ? undefined : { account, validUntil }
       },
       async find(oauthClientId) {
         const known = cached.get(oauthClientId)

@@ -124,6 +124,34 @@ for (const store of stores()) {
     t.equal((await grant(next)).statusCode, 200)
   })
 
+  t.test(`a service disabled or rotated on one instance is refused on another within a second (catalogue 29, ${store})`, async (t) => {
+    const { app, acmeStaff, billing } = await setup(t, store)
+    const other = await build(t, { url: app.config.KEYTURN_DATABASE_URL })
+    const grant = (on: FastifyInstance, secret = billing.client_secret) =>
+      oauthPost(on, 'token', { grant_type: 'client_credentials' }, basic(billing.client_id, secret))
+    const refusedOnOther = async (secret?: string) => {
+      const start = Date.now()
+      while (Date.now() - start < 2000) {
+        if ((await grant(other, secret)).statusCode === 401) return Date.now() - start
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      return Infinity
+    }
+    // The other instance has authenticated these credentials before (and keeps them).
+    t.equal((await grant(other)).statusCode, 200)
+    t.equal((await grant(other)).statusCode, 200)
+
+    const rotated = await post(app, `/api/v1/admin/services/${billing.id}/rotate_secret/`, { overlap_seconds: 0 }, bearer(acmeStaff))
+    const next = rotated.json<Service>().client_secret
+    const afterRotation = await refusedOnOther()
+    t.ok(afterRotation < 1000, `the rotated-out secret is refused on the other instance in ${afterRotation} ms`)
+    t.equal((await grant(other, next)).statusCode, 200)
+
+    await app.inject({ method: 'PATCH', url: `/api/v1/admin/services/${billing.id}/`, headers: bearer(acmeStaff), payload: { is_active: false } })
+    const afterDisable = await refusedOnOther(next)
+    t.ok(afterDisable < 1000, `the disabled account is refused on the other instance in ${afterDisable} ms`)
+  })
+
   t.test(`guesses at one client_id are throttled (catalogue 29, ${store})`, async (t) => {
     const { app, billing } = await setup(t, store, { KEYTURN_LOGIN_FREE_FAILURES: '3' })
     const guess = (secret: string) => oauthPost(app, 'token', { grant_type: 'client_credentials' }, basic(billing.client_id, secret))
