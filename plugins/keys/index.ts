@@ -29,8 +29,9 @@ export interface KeySet {
   verifying(kid: unknown): KeyMaterial | undefined
   // The JWKS: the public halves (none for an HMAC key).
   jwks(): { keys: PublicJwk[] }
-  // Called after the keys changed (a rotation, a revoke): what was built on them goes.
-  onChange(listener: () => void): void
+  // Called when keys stop verifying (revoked, or retired and deleted), with their kids: what
+  // was built on them goes.
+  onRemoved(listener: (kids: string[]) => void): void
   // Reads the keys again (another instance changed them); nothing for static keys.
   reload(): Promise<void>
   // keyturn keys list | rotate | revoke (managed keys only; KeyError otherwise).
@@ -57,7 +58,7 @@ function staticKeys(config: KeyturnConfig, log: FastifyBaseLogger): KeySet {
     signing: () => key,
     verifying: (kid) => (kid === key.kid || kid === undefined ? key : undefined),
     jwks: () => published,
-    onChange: () => {},
+    onRemoved: () => {},
     reload: async () => {},
     list: notManaged,
     rotate: notManaged,
@@ -74,16 +75,18 @@ export function keyPolicy(config: KeyturnConfig): KeyPolicy {
     encryptionKey: encryptionKeyFrom(config.KEYTURN_KEY_ENCRYPTION_KEY),
     rotationIntervalMs: config.KEYTURN_KEY_ROTATION_INTERVAL,
     publicationDelayMs: 2 * config.KEYTURN_JWKS_MAX_AGE,
-    retentionMs: Math.max(config.KEYTURN_ACCESS_TOKEN_LIFETIME, config.KEYTURN_REFRESH_TOKEN_LIFETIME) + config.KEYTURN_LEEWAY * 1000,
+    retentionMs:
+      Math.max(config.KEYTURN_ACCESS_TOKEN_LIFETIME, config.KEYTURN_REFRESH_TOKEN_LIFETIME, config.KEYTURN_SERVICE_TOKEN_LIFETIME) + config.KEYTURN_LEEWAY * 1000,
   }
 }
 
 async function managedKeys(db: Kysely<Database>, policy: KeyPolicy, log: FastifyBaseLogger): Promise<KeySet & { tick(): Promise<void>; dueAt(): number }> {
-  const listeners: Array<() => void> = []
-  let loaded: LoadedKeys
+  const listeners: Array<(kids: string[]) => void> = []
+  let loaded: LoadedKeys | undefined
 
   async function refresh(maintain: boolean, request: RotationRequest = 'none'): Promise<string[]> {
     let changes: string[] = []
+    const before = loaded
     for (let attempt = 0; ; attempt++) {
       if (maintain || attempt > 0) changes = changes.concat(await maintainKeys(db, policy, Date.now(), request))
       const keys = await loadKeys(db, policy)
@@ -93,18 +96,20 @@ async function managedKeys(db: Kysely<Database>, policy: KeyPolicy, log: Fastify
       }
       if (attempt > 2) throw new Error('no active signing key after maintaining the keys three times')
     }
-    for (const listener of listeners) listener()
+    const removed = before === undefined ? [] : [...before.byKid.keys()].filter((kid) => !loaded?.byKid.has(kid))
+    if (removed.length > 0) for (const listener of listeners) listener(removed)
     for (const change of changes) log.info({ keys: change }, 'signing keys changed')
     return changes
   }
 
   await refresh(true)
+  const current = () => loaded as LoadedKeys
   return {
     managed: true,
-    signing: () => loaded.active,
-    verifying: (kid) => (typeof kid === 'string' ? loaded.byKid.get(kid) : undefined),
-    jwks: () => loaded.jwks,
-    onChange: (listener) => listeners.push(listener),
+    signing: () => current().active,
+    verifying: (kid) => (typeof kid === 'string' ? current().byKid.get(kid) : undefined),
+    jwks: () => current().jwks,
+    onRemoved: (listener) => listeners.push(listener),
     reload: async () => void (await refresh(false)),
     list: async () => allKeys(db),
     rotate: async (request) => refresh(true, request),
@@ -114,7 +119,7 @@ async function managedKeys(db: Kysely<Database>, policy: KeyPolicy, log: Fastify
       return changes
     },
     tick: async () => void (await refresh(true)),
-    dueAt: () => loaded.dueAt,
+    dueAt: () => current().dueAt,
   }
 }
 

@@ -72,8 +72,8 @@ export default fp(
     }
     type Sign = (payload: Record<string, unknown>) => string
     type Verify = (token: string) => unknown
-    let signers = new Map<string, Sign>()
-    let verifiers = new Map<string, Verify>()
+    const signers = new Map<string, Sign>()
+    const verifiers = new Map<string, Verify>()
     // Every token names the key that signed it (kid: an RFC 7638 thumbprint, plugins/keys/).
     const signerOf = (key: KeyMaterial): Sign =>
       signers.get(key.kid) ??
@@ -89,11 +89,13 @@ export default fp(
     }
 
     const verified = new VerifiedTokenCache<TokenClaims>(VERIFIED_TOKENS_KEPT, leewayMs)
-    // A rotation or a revoke: tokens of a revoked key must fail at once, including those
-    // verified before.
-    keys.onChange(() => {
-      signers = new Map()
-      verifiers = new Map()
+    // A key revoked (or retired and deleted): its tokens must fail at once, those verified
+    // before included.
+    keys.onRemoved((kids) => {
+      for (const kid of kids) {
+        signers.delete(kid)
+        verifiers.delete(kid)
+      }
       verified.clear()
     })
 

@@ -91,6 +91,7 @@ for (const store of stores()) {
       KEYTURN_KEY_ROTATION_INTERVAL: '3s',
       KEYTURN_ACCESS_TOKEN_LIFETIME: '2s',
       KEYTURN_REFRESH_TOKEN_LIFETIME: '2s',
+      KEYTURN_SERVICE_TOKEN_LIFETIME: '2s',
     })
     const app = await build(t, { store, env })
     const first = app.keys.signing().kid
