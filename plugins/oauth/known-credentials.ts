@@ -1,7 +1,7 @@
 // HTTP Basic credentials that authenticated before, by the exact header value. A service
 // sends the same header on every call, and checking it again (decoding it, the backoff's
-// bookkeeping, the SHA-256) was most of what an introspection cost: 12 000 against 20 000
-// a second on this project's 2-core bench machine.
+// bookkeeping, the SHA-256) was most of what an introspection cost: the bench's introspect
+// went from 11 200-11 400 to 15 700-17 200 a second on SQLite (0.45 to 0.60 of B).
 //
 // Why it is safe, as the verified-token cache is: only successes are kept, by the whole value,
 // so a guess never matches one; an entry holds only until its secret stops working (for
