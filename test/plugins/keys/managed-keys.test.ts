@@ -185,10 +185,25 @@ for (const store of stores()) {
     t.equal((await post(b, '/api/token/refresh/', { refresh: k1.refresh })).statusCode, 401, 'its refresh token too')
     t.equal(await me(b, k2.access), 200, 'the active key still verifies')
 
+    // Introspection on B says the same as its Bearer routes (a global service asks).
+    const { account, secret } = await a.serviceAccounts.create({ name: 'gateway', clientId: null, scopes: [] })
+    const introspect = async (token: string) =>
+      (
+        await b.inject({
+          method: 'POST',
+          url: '/api/v1/oauth/introspect/',
+          headers: { authorization: `Basic ${Buffer.from(`${account.oauth_client_id}:${secret}`).toString('base64')}` },
+          payload: { token },
+        })
+      ).json<{ active: boolean }>().active
+    t.equal(await introspect(k2.access), true)
+
     const active = kidOf(k2.access) as string
     await keysCommand(a.config.KEYTURN_DATABASE_URL, ['revoke', active])
     const activeRefusedAfter = await timeUntil(async () => (await me(b, k2.access)) === 401)
     t.ok(activeRefusedAfter < 1000, `the revoked active key's token is refused in ${activeRefusedAfter} ms`)
+    const inactiveAfter = await timeUntil(async () => (await introspect(k2.access)) === false)
+    t.ok(inactiveAfter < 1000, `and inactive at introspection (${inactiveAfter} ms after)`)
     t.equal((await post(b, '/api/token/verify/', { token: k2.access })).statusCode, 401)
     t.equal((await post(a, '/api/token/refresh/', { refresh: k2.refresh })).statusCode, 401)
     for (const app of [a, b]) {
