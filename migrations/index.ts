@@ -8,6 +8,7 @@ import * as userChangeRevocations from './2026-11-24T00-user-change-revocations.
 import * as clientAndNewUserRevocations from './2026-11-24T01-client-and-new-user-revocations.js'
 import * as signingKeys from './2026-11-30T00-signing-keys.js'
 import * as serviceAccounts from './2026-11-30T01-service-accounts.js'
+import * as adminListings from './2026-11-30T02-admin-listings.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22T00-initial-schema': initialSchema,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T01-client-and-new-user-revocations': clientAndNewUserRevocations,
   '2026-11-30T00-signing-keys': signingKeys,
   '2026-11-30T01-service-accounts': serviceAccounts,
+  '2026-11-30T02-admin-listings': adminListings,
 }

@@ -9,12 +9,11 @@ import {
   addClient,
   changePassword,
   createAccount,
-  seedAccounts,
   updateAccount,
   type AccountChanges,
   type NewAccount,
-  type SeedOptions,
 } from './accounts.js'
+import { seedAccounts, type SeedOptions, type SeedResult } from './load-seed.js'
 
 export interface AccountsService {
   addClient(name: string): Promise<Client>
@@ -22,8 +21,8 @@ export interface AccountsService {
   // Returns the user and how many of its sessions ended.
   changePassword(username: string, password: string): Promise<{ user: User; endedSessions: number }>
   update(username: string, changes: AccountChanges): Promise<{ user: User; endedSessions: number }>
-  // Load-test users (they are not announced as user_created, one by one).
-  seed(options: SeedOptions): Promise<{ created: number; first: string | undefined; last: string | undefined }>
+  // Load-test users and sessions (not announced as user_created, one by one).
+  seed(options: SeedOptions): Promise<SeedResult>
 }
 
 declare module 'fastify' {

@@ -1,15 +1,20 @@
 // The `admin` concern: staff see and end the sessions of their own client (a superuser, of
 // every client).
 import fp from 'fastify-plugin'
+import type { Cursor, KeysetPage } from '../infra/keyset.js'
 import type { PageParams } from '../infra/pagination.js'
 import type { Session } from '../sessions/tables.js'
 import type { TenantScope } from '../users/tenancy.js'
-import { findSessionForAdmin, listSessionsForAdmin, type AdminSessionFilter, type AdminSessionRow } from './staff-queries.js'
+import { findSessionForAdmin, listSessionsForAdmin, sessionsAfter, type AdminSessionFilter, type AdminSessionRow } from './staff-queries.js'
+
+export type SessionFilter = Omit<AdminSessionFilter, 'idleTimeoutMs'>
 
 export interface AdminService {
-  listSessions(filter: Omit<AdminSessionFilter, 'idleTimeoutMs'>, page: PageParams): Promise<{ count: number; rows: AdminSessionRow[] }>
+  listSessions(filter: SessionFilter, page: PageParams): Promise<{ count: number; rows: AdminSessionRow[] }>
+  // The same listing by keyset: the page after (or before) a cursor, at any depth alike.
+  sessionsAfter(filter: SessionFilter, cursor: Cursor, limit: number): Promise<KeysetPage<AdminSessionRow>>
   // A session the scope may see; undefined otherwise, exactly as for a missing one.
-  findSession(scope: TenantScope, id: number): Promise<(Session & { client_id: number | null }) | undefined>
+  findSession(scope: TenantScope, id: number): Promise<Session | undefined>
 }
 
 declare module 'fastify' {
@@ -23,6 +28,7 @@ export default fp(
     const { db, sessions } = fastify
     fastify.decorate('admin', {
       listSessions: (filter, page) => listSessionsForAdmin(db, { ...filter, idleTimeoutMs: sessions.policy.idleTimeoutMs }, page),
+      sessionsAfter: (filter, cursor, limit) => sessionsAfter(db, { ...filter, idleTimeoutMs: sessions.policy.idleTimeoutMs }, cursor, limit),
       findSession: (scope, id) => findSessionForAdmin(db, scope, id),
     } satisfies AdminService)
   },

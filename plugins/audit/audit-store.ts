@@ -83,13 +83,15 @@ function filtered(db: Executor, f: AuditFilter) {
 }
 
 export function listAuditEvents(db: Executor, f: AuditFilter, page: PageParams): Promise<CountedPage<AuditListRow>> {
-  return countedPage(filtered(db, f), (query) =>
-    query
-      .selectAll('audit_events')
-      .select('users.username')
-      .orderBy('audit_events.created_at', 'desc')
-      .orderBy('audit_events.id', 'desc'),
-  page)
+  return countedPage(
+    filtered(db, f),
+    (query) => query.selectAll('audit_events').select('users.username'),
+    [
+      ['audit_events.created_at', 'desc'],
+      ['audit_events.id', 'desc'],
+    ],
+    page,
+  )
 }
 
 // Removes up to `batch` rows older than `before`; returns how many it removed.

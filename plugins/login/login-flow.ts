@@ -63,6 +63,7 @@ export async function login(app: FastifyInstance, loginThrottle: Throttle, input
   const { session, access, refresh } = await db.transaction().execute(async (trx) => {
     const session = await insertSession(trx, {
       user_id: user.id,
+      client_id: user.client_id,
       client_type: device.clientType,
       device_name: device.deviceName,
       telegram_user_id: input.device.telegram_user_id ?? null,

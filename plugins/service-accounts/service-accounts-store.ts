@@ -26,7 +26,7 @@ export async function findServiceAccount(db: Executor, scope: TenantScope, id: n
 }
 
 export async function listServiceAccounts(db: Executor, scope: TenantScope, page: PageParams): Promise<CountedPage<ServiceAccount>> {
-  return countedPage(scoped(db.selectFrom('service_accounts'), scope), (q) => q.selectAll().orderBy('id'), page)
+  return countedPage(scoped(db.selectFrom('service_accounts'), scope), (q) => q.selectAll(), [['id', 'asc']], page)
 }
 
 export async function updateServiceAccount(

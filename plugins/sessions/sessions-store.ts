@@ -13,6 +13,7 @@ const insert = compiledQuery(
     db,
     ...v: [
       user_id: number,
+      client_id: number | null,
       client_type: string | null,
       device_name: string | null,
       telegram_user_id: number | null,
@@ -30,26 +31,28 @@ const insert = compiledQuery(
       .insertInto('sessions')
       .values({
         user_id: v[0],
-        client_type: v[1],
-        device_name: v[2],
-        telegram_user_id: v[3],
-        telegram_username: v[4],
-        ip_address: v[5],
-        user_agent: v[6],
-        created_at: v[7],
-        last_activity: v[8],
-        expires_at: v[9],
-        revoked_at: v[10],
-        revoked_reason: v[11],
+        client_id: v[1],
+        client_type: v[2],
+        device_name: v[3],
+        telegram_user_id: v[4],
+        telegram_username: v[5],
+        ip_address: v[6],
+        user_agent: v[7],
+        created_at: v[8],
+        last_activity: v[9],
+        expires_at: v[10],
+        revoked_at: v[11],
+        revoked_reason: v[12],
       })
       .returning('id'),
-  12,
+  13,
 )
 
 export async function insertSession(db: Executor, s: NewSessionRow): Promise<{ id: number }> {
   const { rows } = await insert(
     db,
     s.user_id,
+    s.client_id,
     s.client_type,
     s.device_name,
     s.telegram_user_id,

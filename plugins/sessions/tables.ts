@@ -4,6 +4,9 @@ import type { Generated, Insertable, Selectable } from 'kysely'
 export interface SessionTable {
   id: Generated<number>
   user_id: number
+  // The user's client (tenant), copied at login: a user's client never changes. Staff
+  // listings find a tenant's sessions by it without going through users.
+  client_id: number | null
   client_type: string | null
   device_name: string | null
   telegram_user_id: number | null

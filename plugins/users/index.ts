@@ -1,12 +1,18 @@
 // The `users` concern: users and their clients (tenants) in the store, and the staff list.
 import fp from 'fastify-plugin'
+import type { Cursor, KeysetPage } from '../infra/keyset.js'
 import type { PageParams } from '../infra/pagination.js'
 import type { TenantScope } from './tenancy.js'
-import { listUsers, type UserWithClient } from './users-store.js'
+import { findUserForStaff, listUsers, usersAfter, type UserFilter } from './user-listing.js'
+import type { UserWithClient } from './users-store.js'
 
 export interface UsersService {
   // The users a staff caller may see, by id.
-  list(scope: TenantScope, page: PageParams): Promise<{ count: number; rows: UserWithClient[] }>
+  list(filter: UserFilter, page: PageParams): Promise<{ count: number; rows: UserWithClient[] }>
+  // The same listing by keyset: the page after (or before) a cursor.
+  after(filter: UserFilter, cursor: Cursor, limit: number): Promise<KeysetPage<UserWithClient>>
+  // One user the scope may see; undefined otherwise, as for a missing one.
+  find(scope: TenantScope, id: number): Promise<UserWithClient | undefined>
 }
 
 declare module 'fastify' {
@@ -19,13 +25,15 @@ export default fp(
   async (fastify) => {
     const { db } = fastify
     fastify.decorate('users', {
-      list: (scope, page) => listUsers(db, scope, page),
+      list: (filter, page) => listUsers(db, filter, page),
+      after: (filter, cursor, limit) => usersAfter(db, filter, cursor, limit),
+      find: (scope, id) => findUserForStaff(db, scope, id),
     } satisfies UsersService)
 
     // A fresh store has nobody who can log in: say how to create the first user.
     fastify.addHook('onReady', async () => {
-      const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
-      if (Number(row?.n ?? 0) === 0) {
+      const anyone = await db.selectFrom('users').select('id').limit(1).executeTakeFirst()
+      if (anyone === undefined) {
         fastify.log.info(
           'No users yet. Create the first one with: echo "<password>" | npx keyturn createuser --username admin --email admin@example.com --superuser --password-stdin',
         )

@@ -1,11 +1,8 @@
 // The users table: look-ups for login, authentication and the profile, and the writes the
 // flows make to a user's row.
-import type { PageParams } from '../infra/pagination.js'
 import { compiledQuery } from '../infra/store/compiled.js'
-import { countedPage, type CountedPage } from '../infra/store/counted-page.js'
 import type { Executor } from '../infra/store/database.js'
 import type { NewUser, User, UserTable } from './tables.js'
-import type { TenantScope } from './tenancy.js'
 
 export type UserWithClient = User & { client_name: string | null }
 
@@ -88,12 +85,4 @@ export async function touchLastLogin(db: Executor, id: number, now: number): Pro
 
 export function isAccountExpired(user: Pick<User, 'expires_at'>, now: number): boolean {
   return user.expires_at !== null && user.expires_at <= now
-}
-
-export function listUsers(db: Executor, scope: TenantScope, page: PageParams): Promise<CountedPage<UserWithClient>> {
-  let base = db.selectFrom('users').leftJoin('clients', 'clients.id', 'users.client_id')
-  if (!scope.all) {
-    base = scope.clientId === null ? base.where('users.client_id', 'is', null) : base.where('users.client_id', '=', scope.clientId)
-  }
-  return countedPage(base, (query) => query.selectAll('users').select('clients.name as client_name').orderBy('users.id'), page)
 }

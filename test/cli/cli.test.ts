@@ -71,7 +71,7 @@ t.test('--version, and --help for each command', async (t) => {
     createuser: ['--username', '--email', '--first-name', '--last-name', '--client', '--staff', '--superuser', '--manager', '--inactive', '--expires', '--password-stdin'],
     changepassword: ['--username', '--password-stdin'],
     updateuser: ['--username', '--active', '--inactive', '--expires', '--no-expiry', '--staff', '--no-staff', '--superuser', '--no-superuser', '--manager', '--no-manager'],
-    'seed-users': ['--count', '--prefix', '--client', '--password-stdin'],
+    'seed-users': ['--count', '--prefix', '--client', '--sessions', '--shared-hash', '--password-stdin'],
     flushexpiredtokens: [],
   }
   const helps = await Promise.all(Object.keys(flags).map((command) => procs.run('cli/index.ts', [command, '--help'], env)))
@@ -346,6 +346,23 @@ for (const store of stores()) {
       const again = await keyturn(['seed-users', '--count', '3', '--prefix', 'seed', '--password-stdin'], 'x\n')
       refused(t, again, /already exists; choose another --prefix/, 'seed-users on a used prefix')
       refused(t, await keyturn(['seed-users', '--count', 'many', '--password-stdin'], 'x\n'), /--count N/, 'a bad count')
+      refused(t, await keyturn(['seed-users', '--count', '2', '--sessions', '-1', '--password-stdin'], 'x\n'), /--sessions N/, 'a bad session count')
+    })
+
+    await t.test('seed-users --sessions --shared-hash: one hash for all, sessions spread over the users', async (t) => {
+      const r = await keyturn(['seed-users', '--count', '40', '--sessions', '100', '--shared-hash', '--prefix', 'bulk', '--password-stdin'], 'bulk pw\n')
+      t.equal(r.code, 0, r.stderr)
+      t.match(r.stdout, /created 40 users \(bulk1 \.\. bulk40\) and 100 sessions/)
+      const users = await db.selectFrom('users').select(['id', 'password_hash']).where('username', 'like', 'bulk%').execute()
+      t.equal(new Set(users.map((u) => u.password_hash)).size, 1, 'one shared hash')
+      const sessions = await db.selectFrom('sessions').select(['user_id', 'device_name', 'ip_address', 'client_type']).where('user_id', 'in', users.map((u) => u.id)).execute()
+      t.equal(sessions.length, 100)
+      const perUser = new Map<number, number>()
+      for (const s of sessions) perUser.set(s.user_id, (perUser.get(s.user_id) ?? 0) + 1)
+      t.same([...new Set(perUser.values())].sort(), [2, 3], 'spread evenly: 2 or 3 each')
+      t.ok(sessions.every((s) => s.device_name && s.ip_address && s.client_type))
+      if (!app) throw new Error('no app')
+      t.equal((await post(app, '/api/token/', { username: 'bulk40', password: 'bulk pw' })).statusCode, 200, 'the shared hash checks')
     })
 
     await t.test('updateuser --inactive ends every session; --active restores login', async (t) => {

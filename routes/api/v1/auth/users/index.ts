@@ -21,7 +21,7 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request) => {
       const params = pageParams(request.query)
-      const { count, rows } = await fastify.users.list(tenantScope(request.user), params)
+      const { count, rows } = await fastify.users.list({ scope: tenantScope(request.user), q: request.query.q }, params)
       const now = Date.now()
       return page(request, params, count, rows.map((u) => toProfile(u, now)))
     },
