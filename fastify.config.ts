@@ -97,6 +97,7 @@ export const EnvSchema = Type.Object({
   KEYTURN_SESSION_LIFETIME: Duration('30d', 'absolute session lifetime: rotation never extends a session past it'),
   KEYTURN_AUDIT_RETENTION: Duration('90d', 'audit events older than this are removed by flushexpiredtokens (0: kept for ever)'),
   KEYTURN_SESSION_IDLE_TIMEOUT: Duration('0', 'a session not refreshed for this long ends (0: never)'),
+  KEYTURN_CONSOLE_IDLE_TIMEOUT: Duration('30m', 'an admin console sign-in unused for this long is signed out'),
   KEYTURN_ROTATION_GRACE_SECONDS: Type.Integer({
     minimum: 0,
     maximum: 300,

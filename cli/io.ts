@@ -2,9 +2,7 @@
 // time, and a progress bar for long work.
 import { SingleBar } from 'cli-progress'
 import { Option } from 'commander'
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { keyturnPackage } from '../plugins/infra/package-root.js'
 
 // Bad input: exit code 2, one line naming the problem.
 export class UsageError extends Error {
@@ -61,18 +59,11 @@ export function progressBar(total: number): ((done: number) => void) | undefined
   }
 }
 
-// The version in the package.json above this file (cli/ from source, dist/cli/ built).
+// The version in Keyturn's package.json.
 export function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }
-      if (pkg.name === 'keyturn' && pkg.version) return pkg.version
-    } catch {
-      // not here: one folder up
-    }
-    const parent = dirname(dir)
-    if (parent === dir) return 'unknown'
-    dir = parent
+  try {
+    return keyturnPackage().version
+  } catch {
+    return 'unknown'
   }
 }

@@ -1,5 +1,6 @@
 // Frozen in time. What staff listings need to stay fast at millions of sessions:
-// - sessions.client_id, the tenant of the session's user (a user's client never changes), so
+// - sessions.client_id, the tenant of the session's user (a user's client is set when it is
+//   created, and only a deleted client clears it, here as there), so
 //   a tenant's sessions are one index range instead of a join through users;
 // - indexes in the listings' order (sessions by last_activity and id, alone and after the
 //   tenant and the client type; users by id after the tenant), so a page is read in order
@@ -19,9 +20,17 @@ const LISTING_INDEXES: Array<[string, string[]]> = [
 
 export async function up(db: AnyDb): Promise<void> {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter
-  await db.schema.alterTable('sessions').addColumn('client_id', pg ? 'bigint' : 'integer').execute()
+  // As users.client_id: a deleted client leaves its users' sessions without one.
+  await db.schema
+    .alterTable('sessions')
+    .addColumn('client_id', pg ? 'bigint' : 'integer', (c) => c.references('clients.id').onDelete('set null'))
+    .execute()
   await sql`update sessions set client_id = (select users.client_id from users where users.id = sessions.user_id)`.execute(db)
   for (const [name, columns] of LISTING_INDEXES) await db.schema.createIndex(name).on('sessions').columns(columns).execute()
+  // Live sessions, counted (the console's dashboard) from an index alone: neither index holds
+  // last_activity, so a refresh, which moves it, writes to neither.
+  await sql`create index sessions_live on sessions (expires_at) where revoked_at is null`.execute(db)
+  await sql`create index sessions_client_live on sessions (client_id, expires_at) where revoked_at is null`.execute(db)
   // A client's users in id order (Postgres's index on client_id alone is not in id order).
   await db.schema.createIndex('users_client_listing').on('users').columns(['client_id', 'id']).execute()
   if (pg) await postgresSearch(db)
@@ -109,5 +118,7 @@ export async function down(db: AnyDb): Promise<void> {
   }
   for (const [name] of LISTING_INDEXES) await db.schema.dropIndex(name).execute()
   await db.schema.dropIndex('users_client_listing').execute()
+  await db.schema.dropIndex('sessions_live').execute()
+  await db.schema.dropIndex('sessions_client_live').execute()
   await db.schema.alterTable('sessions').dropColumn('client_id').execute()
 }

@@ -9,6 +9,7 @@ import * as clientAndNewUserRevocations from './2026-11-24T01-client-and-new-use
 import * as signingKeys from './2026-11-30T00-signing-keys.js'
 import * as serviceAccounts from './2026-11-30T01-service-accounts.js'
 import * as adminListings from './2026-11-30T02-admin-listings.js'
+import * as consoleSessions from './2026-11-30T03-console-sessions.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22T00-initial-schema': initialSchema,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T00-signing-keys': signingKeys,
   '2026-11-30T01-service-accounts': serviceAccounts,
   '2026-11-30T02-admin-listings': adminListings,
+  '2026-11-30T03-console-sessions': consoleSessions,
 }

@@ -8,6 +8,7 @@ import admin from './admin/index.js'
 import audit from './audit/index.js'
 import authenticate from './authentication/index.js'
 import blacklist from './blacklist/index.js'
+import adminConsole from './console/index.js'
 import extensions from './extensions/index.js'
 import rateLimit from './infra/rate-limit.js'
 import redis from './infra/redis.js'
@@ -49,6 +50,7 @@ export default fp<StorePluginOptions>(
     await fastify.register(profile)
     await fastify.register(accounts)
     await fastify.register(admin)
+    await fastify.register(adminConsole)
     await fastify.register(serviceAccounts)
     await fastify.register(oauth)
     await fastify.register(extensions)

@@ -5,7 +5,7 @@
 import { sql, type ExpressionBuilder } from 'kysely'
 import { keysetPage, readPlan, type Cursor, type KeysetPage } from '../infra/keyset.js'
 import type { PageParams } from '../infra/pagination.js'
-import { countedPage, type CountedPage } from '../infra/store/counted-page.js'
+import { countedPage, countRows, type CountedPage } from '../infra/store/counted-page.js'
 import type { Database, Executor } from '../infra/store/database.js'
 import { CANDIDATE_CAP, candidateIds, containsAny, type SearchSpec } from '../infra/store/substring-search.js'
 import type { Session } from '../sessions/tables.js'
@@ -101,6 +101,13 @@ export async function listSessionsForAdmin(db: Executor, f: AdminSessionFilter, 
     ],
     page,
   )
+}
+
+// How many sessions the filter matches (the console's dashboard).
+export async function countSessionsForAdmin(db: Executor, f: AdminSessionFilter): Promise<number> {
+  const { candidates, none } = await prepare(db, f)
+  if (none) return 0
+  return countRows(filtered(db, f, candidates))
 }
 
 // The console's listing: a page after (or before) a cursor, in last_activity order.

@@ -2,7 +2,7 @@
 // have one), read by staff through the admin API, pruned by flushexpiredtokens.
 import type { PageParams } from '../infra/pagination.js'
 import { compiledQuery } from '../infra/store/compiled.js'
-import { countedPage, type CountedPage } from '../infra/store/counted-page.js'
+import { countedPage, countRows, type CountedPage } from '../infra/store/counted-page.js'
 import type { Executor } from '../infra/store/database.js'
 import type { TenantScope } from '../users/tenancy.js'
 import type { AuditEventRow, NewAuditEvent } from './tables.js'
@@ -80,6 +80,10 @@ function filtered(db: Executor, f: AuditFilter) {
   if (f.since !== undefined) query = query.where('audit_events.created_at', '>=', f.since)
   if (f.until !== undefined) query = query.where('audit_events.created_at', '<', f.until)
   return query
+}
+
+export async function countAuditEvents(db: Executor, f: AuditFilter): Promise<number> {
+  return countRows(filtered(db, f))
 }
 
 export function listAuditEvents(db: Executor, f: AuditFilter, page: PageParams): Promise<CountedPage<AuditListRow>> {

@@ -4,7 +4,7 @@
 // are recorded once per client and window, without holding up the 429.
 import fp from 'fastify-plugin'
 import type { PageParams } from '../infra/pagination.js'
-import { listAuditEvents, type AuditFilter, type AuditListRow } from './audit-store.js'
+import { countAuditEvents, listAuditEvents, type AuditFilter, type AuditListRow } from './audit-store.js'
 import { recordAudit, sourceOf, type AuditSource } from './audit-trail.js'
 import { RepeatFilter } from './repeat-filter.js'
 
@@ -12,6 +12,7 @@ export interface AuditService {
   // `what` says which limit: a route's URL, or 'login_backoff'.
   rateLimited(source: AuditSource, what: string): void
   list(filter: AuditFilter, page: PageParams): Promise<{ count: number; rows: AuditListRow[] }>
+  count(filter: AuditFilter): Promise<number>
 }
 
 declare module 'fastify' {
@@ -33,6 +34,7 @@ export default fp(
         })
       },
       list: (f, page) => listAuditEvents(db, f, page),
+      count: (f) => countAuditEvents(db, f),
     }
     fastify.rateLimits.onExceeded((request) => audit.rateLimited(sourceOf(request), request.routeOptions.url ?? 'unknown route'))
     fastify.decorate('audit', audit)

@@ -14,7 +14,7 @@ export interface EventSource {
 export interface AuthEvents {
   login: EventSource & { userId: number; clientId: number | null; sessionId: number; clientType: string | null; deviceName: string | null }
   // userId is null when the login named no account.
-  login_failed: EventSource & { userId: number | null; clientId: number | null; reason: 'invalid_credentials' | 'inactive' | 'expired' }
+  login_failed: EventSource & { userId: number | null; clientId: number | null; reason: 'invalid_credentials' | 'inactive' | 'expired' | 'not_staff' }
   // retried: a rotated token presented again within the reuse interval, answered with its successor.
   refresh: EventSource & { userId: number; clientId: number | null; sessionId: number; retried: boolean }
   reuse_detected: EventSource & { userId: number; clientId: number | null; sessionId: number }

@@ -5,9 +5,12 @@ import type { LoginResponse } from '../../schemas/login.js'
 import type { RateLimitHook } from '../infra/rate-limit.js'
 import { login, type LoginInput } from './login-flow.js'
 import { accountThrottle } from './account-throttle.js'
+import { staffSignIn, type RecordSignIn, type StaffSignInInput } from './staff-sign-in.js'
 
 export interface LoginService {
   attempt(input: LoginInput): Promise<LoginResponse>
+  // The admin console's sign-in: staff only, a session without tokens (staff-sign-in.ts).
+  staffSignIn(input: StaffSignInInput, record: RecordSignIn): ReturnType<typeof staffSignIn>
   readonly rateLimit: RateLimitHook[]
 }
 
@@ -24,6 +27,7 @@ export default fp(
     const throttle = accountThrottle(fastify)
     fastify.decorate('login', {
       attempt: (input) => login(fastify, throttle, input),
+      staffSignIn: (input, record) => staffSignIn(fastify, throttle, input, record),
       rateLimit: fastify.rateLimits.perIp('login', config.KEYTURN_LOGIN_RATE_LIMIT),
     } satisfies LoginService)
   },

@@ -7,7 +7,7 @@ import { recordAudit, type AuditSource } from '../audit/audit-trail.js'
 import { errors, unauthorized } from '../infra/api-error.js'
 import { insertSession } from '../sessions/sessions-store.js'
 import { insertRefreshToken } from '../tokens/outstanding-tokens.js'
-import { findUserByLogin, isAccountExpired, setPasswordHash, touchLastLogin } from '../users/users-store.js'
+import { findUserByLogin, isAccountExpired, setPasswordHash, touchLastLogin, type UserWithClient } from '../users/users-store.js'
 import { claimClient, claimUser } from '../tokens/custom-claims.js'
 import type { Throttle } from './login-throttle.js'
 
@@ -26,8 +26,10 @@ export interface LoginInput {
   source: AuditSource
 }
 
-export async function login(app: FastifyInstance, loginThrottle: Throttle, input: LoginInput): Promise<LoginResponse> {
-  const { db, passwords, tokens, config, sessions, events } = app
+// What every sign-in shares: the account backoff, one argon2 verify whatever the outcome,
+// and the failure's audit row and event. Returns the user, active and unexpired.
+export async function verifiedUser(app: FastifyInstance, loginThrottle: Throttle, input: LoginInput): Promise<UserWithClient> {
+  const { db, passwords, events } = app
   // A throttled account is refused before any hashing: guessing costs the guesser, not us.
   // A let-through attempt is counted now, as a failure until it succeeds.
   const wait = await loginThrottle.attempt(input.login, Date.now())
@@ -46,6 +48,13 @@ export async function login(app: FastifyInstance, loginThrottle: Throttle, input
     throw noActiveAccount()
   }
   await loginThrottle.succeeded(input.login)
+  return user
+}
+
+export async function login(app: FastifyInstance, loginThrottle: Throttle, input: LoginInput): Promise<LoginResponse> {
+  const { db, passwords, tokens, config, sessions, events } = app
+  const user = await verifiedUser(app, loginThrottle, input)
+  const now = Date.now()
 
   const rehash = passwords.needsRehash(user.password_hash) ? await passwords.hash(input.password) : undefined
   const device = { clientType: input.device.client_type ?? null, deviceName: input.device.device_name ?? null }

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import type { Cursor, KeysetPage } from '../infra/keyset.js'
 import type { PageParams } from '../infra/pagination.js'
 import type { TenantScope } from './tenancy.js'
-import { findUserForStaff, listUsers, usersAfter, type UserFilter } from './user-listing.js'
+import { countUsers, findUserForStaff, listUsers, usersAfter, type UserFilter } from './user-listing.js'
 import type { UserWithClient } from './users-store.js'
 
 export interface UsersService {
@@ -11,6 +11,7 @@ export interface UsersService {
   list(filter: UserFilter, page: PageParams): Promise<{ count: number; rows: UserWithClient[] }>
   // The same listing by keyset: the page after (or before) a cursor.
   after(filter: UserFilter, cursor: Cursor, limit: number): Promise<KeysetPage<UserWithClient>>
+  count(filter: UserFilter): Promise<number>
   // One user the scope may see; undefined otherwise, as for a missing one.
   find(scope: TenantScope, id: number): Promise<UserWithClient | undefined>
 }
@@ -27,6 +28,7 @@ export default fp(
     fastify.decorate('users', {
       list: (filter, page) => listUsers(db, filter, page),
       after: (filter, cursor, limit) => usersAfter(db, filter, cursor, limit),
+      count: (filter) => countUsers(db, filter),
       find: (scope, id) => findUserForStaff(db, scope, id),
     } satisfies UsersService)
 

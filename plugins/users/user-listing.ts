@@ -2,7 +2,7 @@
 // username or email, paginated by offset (the API, with a count) or by keyset (the console).
 import { keysetPage, readPlan, type Cursor, type KeysetPage } from '../infra/keyset.js'
 import type { PageParams } from '../infra/pagination.js'
-import { countedPage, type CountedPage } from '../infra/store/counted-page.js'
+import { countedPage, countRows, type CountedPage } from '../infra/store/counted-page.js'
 import type { Executor } from '../infra/store/database.js'
 import { CANDIDATE_CAP, candidateIds, containsAny, type SearchSpec } from '../infra/store/substring-search.js'
 import type { TenantScope } from './tenancy.js'
@@ -42,6 +42,12 @@ export async function listUsers(db: Executor, f: UserFilter, page: PageParams): 
   const { candidates, none } = await prepare(db, f)
   if (none) return { count: 0, rows: [] }
   return countedPage(filtered(db, f, candidates), withClient, [['users.id', 'asc']], page)
+}
+
+export async function countUsers(db: Executor, f: UserFilter): Promise<number> {
+  const { candidates, none } = await prepare(db, f)
+  if (none) return 0
+  return countRows(filtered(db, f, candidates))
 }
 
 export async function usersAfter(db: Executor, f: UserFilter, cursor: Cursor, limit: number): Promise<KeysetPage<UserWithClient>> {

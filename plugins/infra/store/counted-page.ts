@@ -13,15 +13,20 @@ export interface CountedPage<T> {
 // The listing's order: columns the select may order by, each ascending or descending.
 export type Ordering<C extends string> = ReadonlyArray<readonly [C, 'asc' | 'desc']>
 
+// How many rows a filtered query matches.
+export async function countRows<DB, TB extends keyof DB>(filtered: SelectQueryBuilder<DB, TB, object>): Promise<number> {
+  // Kysely cannot name a generic query's selection; the one column is `n`.
+  const total = (await filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()) as { n: number | string }
+  return Number(total.n)
+}
+
 export async function countedPage<DB, TB extends keyof DB, O, C extends string>(
   filtered: SelectQueryBuilder<DB, TB, object>,
   selected: (query: SelectQueryBuilder<DB, TB, object>) => SelectQueryBuilder<DB, TB, O>,
   ordering: Ordering<C>,
   page: PageParams,
 ): Promise<CountedPage<O>> {
-  // Kysely cannot name a generic query's selection; the one column is `n`.
-  const total = (await filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()) as { n: number | string }
-  const count = Number(total.n)
+  const count = await countRows(filtered)
   const fromEnd = page.offset > count / 2
   const take = fromEnd ? Math.min(page.limit, count - page.offset) : page.limit
   if (take <= 0) return { count, rows: [] }
