@@ -10,8 +10,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { bearer, build, createUser, PASSWORD, stores } from '../../helper.js'
+import { bearer, build, PASSWORD, stores } from '../../helper.js'
 import { chromiumPath, launch } from './browser.js'
+import { twoTenants } from './console-client.js'
 
 const XSS_DEVICE = '<img src=x onerror=alert(1)>'
 const SHOTS = join(process.cwd(), 'test-results', 'screenshots')
@@ -192,12 +193,7 @@ if (!executable) {
 
 // Clients A and B, their users, sessions from distinct addresses, and a hostile device name.
 async function seed(app: FastifyInstance) {
-  await app.accounts.addClient('Client A')
-  await app.accounts.addClient('Client B')
-  await createUser(app, { username: 'root', isSuperuser: true, isStaff: true })
-  await createUser(app, { username: 'staff_a', clientName: 'Client A', isStaff: true })
-  await createUser(app, { username: 'alice_a', clientName: 'Client A' })
-  await createUser(app, { username: 'bob_b', clientName: 'Client B' })
+  await twoTenants(app)
   const loginFrom = async (ip: string, body: Record<string, string>) => {
     const res = await app.inject({ method: 'POST', url: '/api/token/', remoteAddress: ip, payload: { password: PASSWORD, ...body } })
     if (res.statusCode !== 200) throw new Error(`login failed: ${res.body}`)

@@ -1,6 +1,7 @@
 // A browser's part in console tests over app.inject: a cookie jar, the CSRF token of the
 // last page, and forms posted the way a browser posts them.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { createUser } from '../../helper.js'
 
 export class ConsoleClient {
   readonly cookies = new Map<string, string>()
@@ -48,4 +49,14 @@ export class ConsoleClient {
 // The ids of the rows a listing page shows.
 export function rowIds(html: string, attribute: 'data-session-id' | 'data-user-id'): number[] {
   return [...html.matchAll(new RegExp(`${attribute}="(\\d+)"`, 'g'))].map((m) => Number(m[1]))
+}
+
+// Clients A and B; a superuser (root), staff of A (staff_a), alice_a of A and bob_b of B.
+export async function twoTenants(app: FastifyInstance): Promise<void> {
+  await app.accounts.addClient('Client A')
+  await app.accounts.addClient('Client B')
+  await createUser(app, { username: 'root', isSuperuser: true, isStaff: true })
+  await createUser(app, { username: 'staff_a', clientName: 'Client A', isStaff: true })
+  await createUser(app, { username: 'alice_a', clientName: 'Client A' })
+  await createUser(app, { username: 'bob_b', clientName: 'Client B' })
 }

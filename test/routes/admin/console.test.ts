@@ -3,7 +3,7 @@
 // a revoked console session).
 import t from 'tap'
 import { bearer, build, createUser, login, PASSWORD, post, stores } from '../../helper.js'
-import { ConsoleClient, rowIds } from './console-client.js'
+import { ConsoleClient, rowIds, twoTenants } from './console-client.js'
 
 const XSS_DEVICE = '<img src=x onerror=alert(1)>'
 const XSS_AGENT = '<script>alert("agent")</script>'
@@ -11,12 +11,7 @@ const XSS_AGENT = '<script>alert("agent")</script>'
 for (const store of stores()) {
   t.test(`admin console (${store})`, async (t) => {
     const app = await build(t, { store })
-    await app.accounts.addClient('Client A')
-    await app.accounts.addClient('Client B')
-    await createUser(app, { username: 'root', isSuperuser: true, isStaff: true })
-    await createUser(app, { username: 'staff_a', clientName: 'Client A', isStaff: true })
-    await createUser(app, { username: 'alice_a', clientName: 'Client A' })
-    await createUser(app, { username: 'bob_b', clientName: 'Client B' })
+    await twoTenants(app)
     const alice = await login(app, 'alice_a', PASSWORD, { client_type: 'mobile', device_name: 'Alice phone' })
     const bob = await login(app, 'bob_b', PASSWORD, { client_type: 'web', device_name: 'Bob laptop' })
 
