@@ -1,6 +1,6 @@
 // What staff see of sessions (GET /api/v1/admin/sessions/).
 import { Type, type Static } from '@sinclair/typebox'
-import { IsoTime, NullableText, Pagination } from './common.js'
+import { CursorParam, IsoTime, NullableText, Pagination } from './common.js'
 import { SessionView } from './sessions.js'
 
 export const AdminSessionView = Type.Intersect([
@@ -18,6 +18,7 @@ export type AdminSessionView = Static<typeof AdminSessionView>
 
 export const AdminSessionQuery = Type.Composite([
   Pagination,
+  CursorParam,
   Type.Object({
     client_type: Type.Optional(Type.String({ maxLength: 64 })),
     is_active: Type.Optional(Type.Boolean()),

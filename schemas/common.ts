@@ -76,6 +76,21 @@ export const Page = <T extends TSchema>(item: T) =>
     results: Type.Array(item),
   })
 
+// DRF's CursorPagination: ?cursor= (empty for the first page) instead of ?offset=.
+export const CursorParam = Type.Object({
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'keyset pagination: empty for the first page, then the cursor of a next or previous link; no count, and every page as fast as the first' })),
+})
+
+export const CursorPageOf = <T extends TSchema>(item: T) =>
+  Type.Object({
+    next: Type.Union([Type.String(), Type.Null()]),
+    previous: Type.Union([Type.String(), Type.Null()]),
+    results: Type.Array(item),
+  })
+
+// Either page: offset (with a count) or cursor.
+export const AnyPage = <T extends TSchema>(item: T) => Type.Union([Page(item), CursorPageOf(item)])
+
 // A row's id in a path. DRF routers match any segment; a non-numeric id is simply not found.
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 30 }) })
 export function parseId(raw: string): number | undefined {

@@ -4,6 +4,8 @@
 // the store its hash. Its pages (routes/admin/) reuse the admin, users and audit services.
 import fp from 'fastify-plugin'
 import type { AuditSource } from '../audit/audit-trail.js'
+import type { TenantScope } from '../users/tenancy.js'
+import { dashboardCounts, type DashboardCounts } from './dashboard.js'
 import { signedInUser, newCookieToken, touchConsoleSession, type ConsoleUser } from './console-sessions.js'
 
 export type { ConsoleUser } from './console-sessions.js'
@@ -17,6 +19,8 @@ export interface ConsoleService {
   signedIn(token: string): Promise<ConsoleUser | undefined>
   signOut(user: ConsoleUser, source: AuditSource): Promise<void>
   readonly cookie: { name: string; secure: boolean }
+  // The dashboard's counts for a scope, at most COUNTS_KEPT_MS old.
+  counts(scope: TenantScope): Promise<DashboardCounts>
 }
 
 declare module 'fastify' {
@@ -45,7 +49,8 @@ export default fp(
       signOut: (user, source) =>
         sessions.end(user.sessionId, { userId: user.id, clientId: user.clientId }, { reason: 'logout', event: 'logout', source }),
       cookie: { name: CONSOLE_COOKIE, secure: config.NODE_ENV === 'production' },
+      counts: dashboardCounts(fastify),
     } satisfies ConsoleService)
   },
-  { name: 'console', dependencies: ['config', 'db', 'login', 'sessions'] },
+  { name: 'console', dependencies: ['config', 'db', 'login', 'sessions', 'admin', 'users', 'audit'] },
 )
