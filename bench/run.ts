@@ -7,13 +7,13 @@ import autocannon from 'autocannon'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { type BenchReport, type ScenarioResult, type Stats, writeReport, printTable, TARGETS } from './report.js'
+import { freePort, waitForHttp } from './processes.js'
 import { SCENARIOS, type ScenarioContext } from './scenarios.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -89,30 +89,6 @@ function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Prom
     child.stderr?.on('data', onData)
     child.on('exit', (code) => reject(new Error(`${args[0]} exited with ${code}:\n${out.slice(-2000)}`)))
   })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`Keyturn exited with ${child.exitCode}`)
-    try {
-      await fetch(url)
-      return
-    } catch {
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
-  throw new Error('Keyturn did not start listening within 30 s')
 }
 
 async function freshPostgresSchema(base: string): Promise<{ url: string; drop: () => Promise<void> }> {

@@ -205,6 +205,10 @@ for (const store of stores()) {
     const inactiveAfter = await timeUntil(async () => (await introspect(k2.access)) === false)
     t.ok(inactiveAfter < 1000, `and inactive at introspection (${inactiveAfter} ms after)`)
     t.equal((await post(b, '/api/token/verify/', { token: k2.access })).statusCode, 401)
+    // A learns of it from the log on its own poll: within the second too, then its refresh
+    // refuses the key's refresh token (a refresh is not retried: a success would spend it).
+    const aRefusedAfter = await timeUntil(async () => (await me(a, k2.access)) === 401)
+    t.ok(aRefusedAfter < 1000, `the first instance refuses it too (${aRefusedAfter} ms after the second)`)
     t.equal((await post(a, '/api/token/refresh/', { refresh: k2.refresh })).statusCode, 401)
     for (const app of [a, b]) {
       const keys = await jwksOf(app)

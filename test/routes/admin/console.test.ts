@@ -269,3 +269,17 @@ t.test('the console cookie is Secure in production', async (t) => {
   const res = await browser.signIn('root', PASSWORD)
   t.match(res.cookies.find((c) => c.name === 'keyturn_console'), { secure: true, httpOnly: true, sameSite: 'Strict' })
 })
+
+t.test('console sign-ins count toward the API login limits: one per-IP limit, one backoff per account', async (t) => {
+  const app = await build(t, { env: { KEYTURN_LOGIN_RATE_LIMIT: '3' } })
+  await createUser(app, { username: 'root', isSuperuser: true, isStaff: true })
+  const browser = new ConsoleClient(app)
+  t.equal((await browser.signIn('root', 'wrong')).statusCode, 401)
+  t.equal((await post(app, '/api/token/', { username: 'root', password: 'wrong' })).statusCode, 401)
+  t.equal((await browser.signIn('root', PASSWORD)).statusCode, 303)
+  const throttled = await browser.signIn('root', PASSWORD)
+  t.equal(throttled.statusCode, 429, 'the fourth attempt from this address, console or API, is refused')
+  t.match(throttled.body, /Request was throttled/)
+  t.ok(throttled.headers['retry-after'])
+  t.equal((await post(app, '/api/token/', { username: 'root', password: PASSWORD })).statusCode, 429)
+})
