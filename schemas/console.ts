@@ -48,7 +48,11 @@ export const AuditPageQuery = Type.Object({
   event: Choice(AUDIT_EVENTS),
   outcome: Choice(AUDIT_OUTCOMES),
   user_id: Text(20),
+  session_id: Text(20),
   ip_address: Text(64),
+  // datetime-local values, read as UTC.
+  since: Text(40),
+  until: Text(40),
   offset: Text(12),
 })
 export type AuditPageQuery = Static<typeof AuditPageQuery>

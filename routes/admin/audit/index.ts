@@ -2,11 +2,11 @@
 // newest first, with the audit API's filters.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { pageData, signedIn } from '../../../plugins/console/console-context.js'
+import { invalidPageLink, PAGE_SIZE, utcTime } from '../../../plugins/console/page-input.js'
 import { tenantScope } from '../../../plugins/users/tenancy.js'
 import { parseId } from '../../../schemas/common.js'
 import { AUDIT_EVENTS, AUDIT_OUTCOMES } from '../../../schemas/audit.js'
 import { AuditPageQuery } from '../../../schemas/console.js'
-import { invalidPageLink, PAGE_SIZE } from '../sessions/index.js'
 
 const auditPage: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/', { schema: { hide: true, querystring: AuditPageQuery } }, async (request, reply) => {
@@ -14,18 +14,30 @@ const auditPage: FastifyPluginAsyncTypebox = async (fastify) => {
     const q = request.query
     const offset = q.offset ? Number(q.offset) : 0
     if (!Number.isSafeInteger(offset) || offset < 0) throw invalidPageLink()
-    const userId = q.user_id ? parseId(q.user_id) : undefined
+    // A filter that cannot match (a user id that is not a number) matches nothing.
+    const idFilter = (raw: string | undefined) => (raw ? (parseId(raw) ?? -1) : undefined)
     const { count, rows } = await fastify.audit.list(
       {
         scope: tenantScope(me),
         event: q.event || undefined,
         outcome: q.outcome || undefined,
-        userId: q.user_id ? (userId ?? -1) : undefined,
+        userId: idFilter(q.user_id),
+        sessionId: idFilter(q.session_id),
         ip: q.ip_address?.trim() || undefined,
+        since: utcTime(q.since),
+        until: utcTime(q.until),
       },
       { limit: PAGE_SIZE, offset },
     )
-    const filters = { event: q.event ?? '', outcome: q.outcome ?? '', user_id: q.user_id ?? '', ip_address: q.ip_address ?? '' }
+    const filters = {
+      event: q.event ?? '',
+      outcome: q.outcome ?? '',
+      user_id: q.user_id ?? '',
+      session_id: q.session_id ?? '',
+      ip_address: q.ip_address ?? '',
+      since: q.since ?? '',
+      until: q.until ?? '',
+    }
     return reply.view(
       'audit.eta',
       pageData(request, reply, {

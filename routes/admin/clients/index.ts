@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { AccountError } from '../../../plugins/accounts/accounts.js'
 import { afterAction, pageData, signedIn } from '../../../plugins/console/console-context.js'
-import { ApiError, errors } from '../../../plugins/infra/api-error.js'
+import { errors } from '../../../plugins/infra/api-error.js'
+import { refused } from '../../../plugins/console/page-input.js'
 import { NewClientForm, UsersQuery } from '../../../schemas/console.js'
 
 function superuser(request: FastifyRequest) {
@@ -25,7 +26,7 @@ const clientsPage: FastifyPluginAsyncTypebox = async (fastify) => {
     try {
       await fastify.accounts.addClient(request.body.name)
     } catch (err) {
-      if (err instanceof AccountError) throw new ApiError(400, { detail: err.message })
+      if (err instanceof AccountError) throw refused(err.message)
       throw err
     }
     return reply.redirect(afterAction('/admin/clients', 'created'), 303)

@@ -4,20 +4,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sourceOf } from '../../../plugins/audit/audit-trail.js'
 import { afterAction, pageData, signedIn } from '../../../plugins/console/console-context.js'
-import { ApiError, errors } from '../../../plugins/infra/api-error.js'
+import { invalidPageLink, PAGE_SIZE } from '../../../plugins/console/page-input.js'
+import { errors } from '../../../plugins/infra/api-error.js'
 import { decodeCursor, FIRST_PAGE } from '../../../plugins/infra/keyset.js'
 import { isSessionActive } from '../../../plugins/sessions/session-policy.js'
 import { tenantScope } from '../../../plugins/users/tenancy.js'
 import { parseId } from '../../../schemas/common.js'
 import { ConsoleForm, PageIdParams, SessionsQuery } from '../../../schemas/console.js'
 
-export const PAGE_SIZE = 25
 const CLIENT_TYPES = ['web', 'mobile', 'desktop', 'telegram', 'admin_console']
 const NOTICES: Record<string, string> = { revoked: 'Session revoked. Its tokens are refused from now on.' }
-
-export function invalidPageLink(): ApiError {
-  return new ApiError(400, { detail: 'That page link is not valid any more. Start again from the first page.' })
-}
 
 const sessionsPages: FastifyPluginAsyncTypebox = async (fastify) => {
   const { admin, sessions } = fastify

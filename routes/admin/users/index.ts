@@ -7,13 +7,13 @@ import type { FastifyRequest } from 'fastify'
 import { AccountError } from '../../../plugins/accounts/accounts.js'
 import { sourceOf } from '../../../plugins/audit/audit-trail.js'
 import { afterAction, pageData, signedIn } from '../../../plugins/console/console-context.js'
-import { ApiError, errors } from '../../../plugins/infra/api-error.js'
+import { invalidPageLink, PAGE_SIZE, refused, utcTime } from '../../../plugins/console/page-input.js'
+import { errors } from '../../../plugins/infra/api-error.js'
 import { decodeCursor, FIRST_PAGE } from '../../../plugins/infra/keyset.js'
 import { isSessionActive } from '../../../plugins/sessions/session-policy.js'
 import { tenantScope } from '../../../plugins/users/tenancy.js'
 import { parseId } from '../../../schemas/common.js'
 import { ActiveForm, ConsoleForm, ExpiryForm, NewUserForm, PageIdParams, UsersQuery } from '../../../schemas/console.js'
-import { invalidPageLink, PAGE_SIZE } from '../sessions/index.js'
 
 const NOTICES: Record<string, string> = {
   created: 'User created.',
@@ -21,18 +21,6 @@ const NOTICES: Record<string, string> = {
   deactivated: 'User deactivated: every session of theirs has ended.',
   expiry: 'Expiry saved.',
   logged_out: 'Every session of the user has ended.',
-}
-
-function refused(message: string): ApiError {
-  return new ApiError(400, { detail: message })
-}
-
-// datetime-local ("2027-01-31T12:00"), read as UTC; empty: never.
-function parseExpiry(value: string | undefined): number | null {
-  if (!value) return null
-  const ms = Date.parse(/Z|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`)
-  if (!Number.isFinite(ms)) throw refused('The expiry is not a date and time.')
-  return ms
 }
 
 const usersPages: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -108,7 +96,7 @@ const usersPages: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/:id/expiry', { preHandler: fastify.csrfProtection, schema: { hide: true, params: PageIdParams, body: ExpiryForm } }, async (request, reply) => {
     const { user } = await target(request, request.params.id, true)
-    await accounts.update(user.username, { expiresAt: parseExpiry(request.body.expires) })
+    await accounts.update(user.username, { expiresAt: utcTime(request.body.expires) ?? null })
     return reply.redirect(afterAction(`/admin/users/${user.id}`, 'expiry'), 303)
   })
 

@@ -175,6 +175,11 @@ for (const store of stores()) {
       const audit = await browser.get('/admin/audit?event=session_revoked')
       t.match(audit.body, new RegExp(`href="/admin/sessions/${phone.session_id}"`))
       t.match(audit.body, /revoked_by_admin/)
+      const bySession = await browser.get(`/admin/audit?session_id=${phone.session_id}&since=2020-01-01T00:00`)
+      t.match(bySession.body, /session_revoked/)
+      t.notMatch(bySession.body, /data-audit-id="\d+">\s*<td[^>]*>[^<]*<time[^>]*>[^<]*<\/time><\/td>\s*<td[^>]*>refresh</, 'only that session')
+      const future = await browser.get(`/admin/audit?session_id=${phone.session_id}&since=2999-01-01T00:00`)
+      t.match(future.body, /No event matches these filters/)
     })
 
     t.test('users: deactivate, expire, log out everywhere after a confirmation', async (t) => {
@@ -250,7 +255,7 @@ for (const store of stores()) {
     t.test('bad input: clear 4xx pages, never a 500', async (t) => {
       const browser = new ConsoleClient(app)
       await browser.signIn('root', PASSWORD)
-      for (const url of ['/admin/sessions?cursor=not-a-cursor', '/admin/users?cursor=e30x', '/admin/audit?offset=-4', '/admin/audit?event=nope', '/admin/sessions/abc', '/admin/users/99999999']) {
+      for (const url of ['/admin/sessions?cursor=not-a-cursor', '/admin/users?cursor=e30x', '/admin/audit?offset=-4', '/admin/audit?event=nope', '/admin/audit?since=yesterday', '/admin/sessions/abc', '/admin/users/99999999']) {
         const res = await browser.get(url)
         t.ok(res.statusCode >= 400 && res.statusCode < 500, `${url}: ${res.statusCode}`)
         t.match(res.headers['content-type'], /^text\/html/, `${url}: an HTML page`)
