@@ -15,23 +15,33 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { orUsage } from './options.js'
 import { freePort, waitForHttp } from './processes.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-const { values: opts } = parseArgs({
-  options: {
-    url: { type: 'string' },
-    client: { type: 'string' },
-    repeats: { type: 'string', default: '5' },
-    budget: { type: 'string', default: '300' },
-    output: { type: 'string', default: join(ROOT, 'bench', 'results') },
-    help: { type: 'boolean' },
-  },
-})
-if (opts.help || !opts.url) {
-  console.log('npm run bench:listings -- --url DATABASE_URL [--client NAME] [--repeats N] [--budget MS] [--output DIR]')
-  process.exit(opts.help ? 0 : 2)
+const USAGE = 'npm run bench:listings -- --url DATABASE_URL [--client NAME] [--repeats N] [--budget MS] [--output DIR]'
+const { values: opts } = orUsage(
+  () =>
+    parseArgs({
+      options: {
+        url: { type: 'string' },
+        client: { type: 'string' },
+        repeats: { type: 'string', default: '5' },
+        budget: { type: 'string', default: '300' },
+        output: { type: 'string', default: join(ROOT, 'bench', 'results') },
+        help: { type: 'boolean' },
+      },
+    }),
+  USAGE,
+)
+if (opts.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
+if (!opts.url) {
+  console.error(`--url is required\n\n${USAGE}`)
+  process.exit(2)
 }
 const databaseUrl = opts.url
 const repeats = Number(opts.repeats)

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { type BenchReport, type ScenarioResult, type Stats, writeReport, printTable, TARGETS } from './report.js'
+import { orUsage } from './options.js'
 import { freePort, waitForHttp } from './processes.js'
 import { SCENARIOS, type ScenarioContext } from './scenarios.js'
 
@@ -24,32 +25,37 @@ const PASSWORD = 'load-test-password'
 const START_SCRIPT = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? ''
 const NPM_START_NODE_ARGS = (/node ((?:--\S+ )*)bin\/keyturn-server\.cjs/.exec(START_SCRIPT)?.[1] ?? '').split(' ').filter(Boolean)
 
-const { values: opts } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '100' },
-    pipelining: { type: 'string', default: '1' },
-    runs: { type: 'string', default: '3' },
-    scenarios: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
-    store: { type: 'string', default: 'sqlite' },
-    'postgres-url': { type: 'string', default: process.env.KEYTURN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
-    users: { type: 'string', default: '200' },
-    // More flags for Keyturn's node, after npm start's; e.g.
-    // --node-args=--cpu-prof,--cpu-prof-dir=/tmp/prof to profile Keyturn under load.
-    'node-args': { type: 'string', default: '' },
-    output: { type: 'string', default: join(ROOT, 'bench', 'results') },
-    // A Keyturn setting for the run, e.g. --set KEYTURN_PG_POOL_SIZE=40 (repeatable).
-    set: { type: 'string', multiple: true, default: [] },
-    help: { type: 'boolean' },
-  },
-})
-
-if (opts.help) {
-  console.log(`npm run bench -- [--duration S] [--connections N] [--pipelining N] [--runs N]
+const USAGE = `npm run bench -- [--duration S] [--connections N] [--pipelining N] [--runs N]
                  [--scenarios ${SCENARIOS.map((s) => s.name).join(',')}] [--store sqlite|postgres]
                  [--postgres-url URL] [--users N] [--output DIR]
                  [--node-args=--cpu-prof,--cpu-prof-dir=DIR]  (flags for Keyturn's node)
-                 [--set KEYTURN_SETTING=VALUE ...]  (Keyturn settings for the run)`)
+                 [--set KEYTURN_SETTING=VALUE ...]  (Keyturn settings for the run)`
+
+const { values: opts } = orUsage(
+  () =>
+    parseArgs({
+      options: {
+        duration: { type: 'string', default: '10' },
+        connections: { type: 'string', default: '100' },
+        pipelining: { type: 'string', default: '1' },
+        runs: { type: 'string', default: '3' },
+        scenarios: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
+        store: { type: 'string', default: 'sqlite' },
+        'postgres-url': { type: 'string', default: process.env.KEYTURN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+        users: { type: 'string', default: '200' },
+        // More flags for Keyturn's node, after npm start's; e.g.
+        // --node-args=--cpu-prof,--cpu-prof-dir=/tmp/prof to profile Keyturn under load.
+        'node-args': { type: 'string', default: '' },
+        output: { type: 'string', default: join(ROOT, 'bench', 'results') },
+        // A Keyturn setting for the run, e.g. --set KEYTURN_PG_POOL_SIZE=40 (repeatable).
+        set: { type: 'string', multiple: true, default: [] },
+        help: { type: 'boolean' },
+      },
+    }),
+  USAGE,
+)
+if (opts.help) {
+  console.log(USAGE)
   process.exit(0)
 }
 
