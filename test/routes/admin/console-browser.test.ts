@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { bearer, build, PASSWORD, stores } from '../../helper.js'
+import { exclusive } from '../../exclusive.js'
 import { chromiumPath, launch } from './browser.js'
 import { twoTenants } from './console-client.js'
 
@@ -24,6 +25,8 @@ if (!executable) {
 } else {
   let browser: Browser
   t.before(async () => {
+    // Not beside the other heavy test (20 threads with timing margins): one at a time.
+    await exclusive(t)
     browser = await launch(executable)
   })
   t.teardown(() => browser?.close())
