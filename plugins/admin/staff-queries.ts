@@ -80,9 +80,8 @@ function filtered(db: Executor, f: AdminSessionFilter, candidates: number[] | un
 }
 
 // Resolves the search once for a listing; an empty candidate list means nothing matches.
-async function prepare(db: Executor, f: AdminSessionFilter) {
-  const candidates = f.q ? await searchCandidates(db, f.q) : undefined
-  return { candidates, none: candidates !== undefined && candidates.length === 0 }
+async function prepare(db: Executor, f: AdminSessionFilter): Promise<number[] | undefined> {
+  return f.q ? searchCandidates(db, f.q) : undefined
 }
 
 function withUser<T extends ReturnType<typeof filtered>>(query: T) {
@@ -90,8 +89,8 @@ function withUser<T extends ReturnType<typeof filtered>>(query: T) {
 }
 
 export async function listSessionsForAdmin(db: Executor, f: AdminSessionFilter, page: PageParams): Promise<CountedPage<AdminSessionRow>> {
-  const { candidates, none } = await prepare(db, f)
-  if (none) return { count: 0, rows: [] }
+  const candidates = await prepare(db, f)
+  if (candidates?.length === 0) return { count: 0, rows: [] }
   return countedPage(
     filtered(db, f, candidates),
     withUser,
@@ -105,15 +104,15 @@ export async function listSessionsForAdmin(db: Executor, f: AdminSessionFilter, 
 
 // How many sessions the filter matches (the console's dashboard).
 export async function countSessionsForAdmin(db: Executor, f: AdminSessionFilter): Promise<number> {
-  const { candidates, none } = await prepare(db, f)
-  if (none) return 0
+  const candidates = await prepare(db, f)
+  if (candidates?.length === 0) return 0
   return countRows(filtered(db, f, candidates))
 }
 
 // The console's listing: a page after (or before) a cursor, in last_activity order.
 export async function sessionsAfter(db: Executor, f: AdminSessionFilter, cursor: Cursor, limit: number): Promise<KeysetPage<AdminSessionRow>> {
-  const { candidates, none } = await prepare(db, f)
-  if (none) return { rows: [], next: null, previous: null }
+  const candidates = await prepare(db, f)
+  if (candidates?.length === 0) return { rows: [], next: null, previous: null }
   const { op, order } = readPlan('desc', cursor)
   let query = filtered(db, f, candidates)
   const position = cursor.position

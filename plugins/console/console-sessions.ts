@@ -26,7 +26,13 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex')
 }
 
-export async function signedInUser(db: Executor, token: string, now: number, idleTimeoutMs: number): Promise<ConsoleUser | undefined> {
+// The user, and when its session was last active (to move that without another read).
+export async function signedInUser(
+  db: Executor,
+  token: string,
+  now: number,
+  idleTimeoutMs: number,
+): Promise<{ user: ConsoleUser; lastActivity: number } | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined
   const row = await db
     .selectFrom('console_sessions')
@@ -52,7 +58,7 @@ export async function signedInUser(db: Executor, token: string, now: number, idl
   if (!row || row.revoked_at !== null || row.session_expires_at <= now) return undefined
   if (idleTimeoutMs > 0 && now - row.last_activity > idleTimeoutMs) return undefined
   if (row.is_active !== 1 || isAccountExpired(row, now) || (row.is_staff !== 1 && row.is_superuser !== 1)) return undefined
-  return {
+  const user = {
     id: row.id,
     username: row.username,
     clientId: row.client_id,
@@ -61,9 +67,13 @@ export async function signedInUser(db: Executor, token: string, now: number, idl
     isSuperuser: row.is_superuser === 1,
     sessionId: row.session_id,
   }
+  return { user, lastActivity: row.last_activity }
 }
 
-// Activity moves the idle deadline; written at most once a minute a session.
+export const TOUCH_EVERY_MS = 60_000
+
+// Activity moves the idle deadline; written at most once a minute a session (the condition
+// keeps concurrent requests from writing it twice).
 export async function touchConsoleSession(db: Executor, sessionId: number, now: number): Promise<void> {
-  await db.updateTable('sessions').set({ last_activity: now }).where('id', '=', sessionId).where('last_activity', '<', now - 60_000).execute()
+  await db.updateTable('sessions').set({ last_activity: now }).where('id', '=', sessionId).where('last_activity', '<', now - TOUCH_EVERY_MS).execute()
 }

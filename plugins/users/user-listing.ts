@@ -16,10 +16,11 @@ export interface UserFilter {
 
 const NAME_OR_EMAIL: SearchSpec = { fts: 'user_search', table: 'users', columns: ['username', 'email'] }
 
-async function prepare(db: Executor, f: UserFilter) {
+// The users a search names when it names few (an empty list: nothing matches); undefined: no
+// search, or one the listing tests row by row.
+async function prepare(db: Executor, f: UserFilter): Promise<number[] | undefined> {
   const found = f.q ? await candidateIds(db, NAME_OR_EMAIL, f.q) : undefined
-  const candidates = found !== undefined && found.length <= CANDIDATE_CAP ? found : undefined
-  return { candidates, none: candidates !== undefined && candidates.length === 0 }
+  return found !== undefined && found.length <= CANDIDATE_CAP ? found : undefined
 }
 
 function filtered(db: Executor, f: UserFilter, candidates: number[] | undefined) {
@@ -39,20 +40,20 @@ function withClient<T extends ReturnType<typeof filtered>>(query: T) {
 }
 
 export async function listUsers(db: Executor, f: UserFilter, page: PageParams): Promise<CountedPage<UserWithClient>> {
-  const { candidates, none } = await prepare(db, f)
-  if (none) return { count: 0, rows: [] }
+  const candidates = await prepare(db, f)
+  if (candidates?.length === 0) return { count: 0, rows: [] }
   return countedPage(filtered(db, f, candidates), withClient, [['users.id', 'asc']], page)
 }
 
 export async function countUsers(db: Executor, f: UserFilter): Promise<number> {
-  const { candidates, none } = await prepare(db, f)
-  if (none) return 0
+  const candidates = await prepare(db, f)
+  if (candidates?.length === 0) return 0
   return countRows(filtered(db, f, candidates))
 }
 
 export async function usersAfter(db: Executor, f: UserFilter, cursor: Cursor, limit: number): Promise<KeysetPage<UserWithClient>> {
-  const { candidates, none } = await prepare(db, f)
-  if (none) return { rows: [], next: null, previous: null }
+  const candidates = await prepare(db, f)
+  if (candidates?.length === 0) return { rows: [], next: null, previous: null }
   const { op, order } = readPlan('asc', cursor)
   let query = filtered(db, f, candidates)
   const after = cursor.position?.[0]
