@@ -15,6 +15,7 @@ import contentParsers from './plugins/infra/content-parsers.js'
 import drain from './plugins/infra/drain.js'
 import errorHandler from './plugins/infra/error-handler.js'
 import httpHeaders from './plugins/infra/http-headers.js'
+import metrics from './plugins/metrics/index.js'
 import openapi from './plugins/infra/openapi.js'
 import validation from './plugins/infra/validation.js'
 
@@ -37,6 +38,8 @@ async function keyturn(fastify: FastifyInstance, opts: AppOptions): Promise<void
   await fastify.register(httpHeaders)
   await fastify.register(contentParsers)
   await fastify.register(services)
+  // Its request histogram hook must be in place before the routes.
+  await fastify.register(metrics)
   await fastify.register(openapi)
   await fastify.register(autoload, {
     dir: fileURLToPath(new URL('./routes', import.meta.url)),

@@ -22,7 +22,8 @@ export function childEnv(extra: Record<string, string>): Record<string, string> 
     if (key === 'NODE_OPTIONS' || key === 'FASTIFY_AUTOLOAD_TYPESCRIPT') continue
     env[key] = value
   }
-  return { ...env, ...extra }
+  // Servers of tests running side by side must not all listen on the metrics' 9464.
+  return { ...env, KEYTURN_METRICS_PORT: '0', ...extra }
 }
 
 export interface Exit {

@@ -92,6 +92,8 @@ export const TEST_ENV: Record<string, string> = {
   KEYTURN_VERIFY_RATE_LIMIT: '0',
   KEYTURN_BLACKLIST_RATE_LIMIT: '0',
   KEYTURN_LOGIN_FREE_FAILURES: '1000',
+  // Two tests' apps must not both listen on 9464; the metrics tests pick a port of their own.
+  KEYTURN_METRICS_PORT: '0',
 }
 
 // `url` builds a second instance on the store of another app (app.config.KEYTURN_DATABASE_URL),

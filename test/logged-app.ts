@@ -21,15 +21,13 @@ export async function buildLogged(
 ): Promise<FastifyInstance> {
   const s = freshStore(store)
   const config = loadConfig({ ...TEST_ENV, LOG_LEVEL: level, KEYTURN_DATABASE_URL: s.url, KEYTURN_DATA_DIR: s.dataDir, ...env })
-  const options = serverOptions(config)
   const stream = new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
       lines.push(chunk.toString())
       callback()
     },
   })
-  const logger = typeof options.logger === 'object' ? options.logger : {}
-  const fastify = Fastify({ ...options, logger: { ...logger, stream } })
+  const fastify = Fastify(serverOptions(config, stream))
   try {
     // fastify-plugin, as buildApp does: the tests reach the decorators (db, tokens, ...).
     await fastify.register(fp<{ config: typeof config; plugins: KeyturnPlugin[] }>((f, o) => keyturn(f, o)), { config, plugins })

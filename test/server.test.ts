@@ -378,9 +378,9 @@ async function refreshOnNewConnection(port: number, t: Test, refresh: string): P
   }
 }
 
-// Fastify logs this once a request is routed, just before its onRequest hooks run in the
-// same turn: once the test reads it, the request is past drain's check, in flight.
-const ROUTED_REFRESH = /"url":"\/api\/token\/refresh\/"[^\n]*"msg":"incoming request"/g
+// At debug, the access log writes this once a request is routed, just before its onRequest
+// hooks (drain's first) run in the same turn: once the test reads it, the request is past drain's check, in flight.
+const ROUTED_REFRESH = /"route":"\/api\/token\/refresh\/"[^\n]*"msg":"incoming request"/g
 const IN_FLIGHT = 8
 
 // Security catalogue 24: SIGTERM with refreshes in flight. Each completes or fails whole (a
@@ -407,6 +407,8 @@ async function sigtermWithRefreshesInFlight(t: Test, store: StoreName, keepAlive
     KEYTURN_DATABASE_URL: database,
     KEYTURN_SIGNING_KEY: 'sigterm-test-key-0123456789abcdef0123456789',
     KEYTURN_SQLITE_BUSY_TIMEOUT_MS: '0',
+    // For the access log's "incoming request" lines (ROUTED_REFRESH).
+    LOG_LEVEL: 'debug',
   })
   const base = `http://127.0.0.1:${port}`
   const call = async (path: string, body: object) => {

@@ -52,8 +52,9 @@ export const API_HELMET_OPTIONS: Readonly<HelmetOptions> = {
 export default fp(
   async (fastify) => {
     const headers = { ...helmetHeaders(API_HELMET_OPTIONS), 'cache-control': 'no-store' }
-    fastify.addHook('onRequest', (_request, reply, done) => {
+    fastify.addHook('onRequest', (request, reply, done) => {
       reply.headers(headers)
+      reply.header('x-request-id', request.id)
       done()
     })
     const origins = fastify.config.KEYTURN_CORS_ORIGINS

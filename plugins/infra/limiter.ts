@@ -5,6 +5,15 @@ export class Limiter {
 
   constructor(readonly limit: number) {}
 
+  // Tasks waiting for their turn (the metrics' queue depth).
+  get waiting(): number {
+    return this.#queue.length
+  }
+
+  get running(): number {
+    return this.#running
+  }
+
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.#running >= this.limit) await new Promise<void>((resolve) => this.#queue.push(resolve))
     else this.#running++

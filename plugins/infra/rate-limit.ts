@@ -16,8 +16,8 @@ export type RateLimitHook = (request: FastifyRequest, reply: FastifyReply) => Pr
 export interface RateLimits {
   // The hooks to put in a route's onRequest: none when `max` is 0 (the limit is off).
   perIp(kind: string, max: number): RateLimitHook[]
-  // Told of every refused request (the audit trail records them).
-  onExceeded(listener: (request: FastifyRequest) => void): void
+  // Told of every refused request and its limit's kind (the audit trail and metrics count them).
+  onExceeded(listener: (request: FastifyRequest, kind: string) => void): void
 }
 
 declare module 'fastify' {
@@ -29,12 +29,14 @@ declare module 'fastify' {
 export default fp(
   async (fastify) => {
     const { config, redis } = fastify
-    const listeners: Array<(request: FastifyRequest) => void> = []
+    const listeners: Array<(request: FastifyRequest, kind: string) => void> = []
     await fastify.register(rateLimit, {
       global: false,
       ...(redis.client ? { redis: redis.client, nameSpace: `${config.KEYTURN_REDIS_PREFIX}rate-limit:`, skipOnError: true } : {}),
-      onExceeded: (request) => {
-        for (const listener of listeners) listener(request)
+      // The key is `${kind}:${ip}` (perIp's keyGenerator).
+      onExceeded: (request, key) => {
+        const kind = key.slice(0, key.indexOf(':'))
+        for (const listener of listeners) listener(request, kind)
       },
       // DRF's throttled answer; @fastify/rate-limit has already set Retry-After.
       errorResponseBuilder: (_request, context) =>

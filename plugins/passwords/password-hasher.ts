@@ -9,6 +9,7 @@
 import { hash, parseOptions, verify, type Algorithm } from '@node-rs/argon2'
 import { randomBytes } from 'node:crypto'
 import { availableParallelism } from 'node:os'
+import { performance } from 'node:perf_hooks'
 import { Limiter } from '../infra/limiter.js'
 
 // Algorithm is a const enum in the package's types, which isolated modules cannot inline.
@@ -28,6 +29,7 @@ export class PasswordHasher {
   // Unknown users are checked against this, so they cost the same time as a wrong password.
   private readonly dummyHash: Promise<string>
   private readonly limiter: Limiter
+  readonly #timed: Array<(seconds: number) => void> = []
 
   constructor(params: Argon2Params, concurrency = availableParallelism() + 1) {
     this.params = params
@@ -36,14 +38,39 @@ export class PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return this.limiter.run(() => hash(password, { algorithm: ARGON2ID, ...this.params }))
+    return this.limiter.run(() => this.#time(() => hash(password, { algorithm: ARGON2ID, ...this.params })))
+  }
+
+  // Hashes waiting for a thread, and hashes running.
+  get queued(): number {
+    return this.limiter.waiting
+  }
+
+  get running(): number {
+    return this.limiter.running
+  }
+
+  // Told how long each hash or verification took on its thread (the wait not counted).
+  onTimed(listener: (seconds: number) => void): void {
+    this.#timed.push(listener)
+  }
+
+  async #time<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#timed.length === 0) return task()
+    const started = performance.now()
+    try {
+      return await task()
+    } finally {
+      const seconds = (performance.now() - started) / 1000
+      for (const listener of this.#timed) listener(seconds)
+    }
   }
 
   // Never throws for a malformed stored hash: that is a failed login, not a 500.
   async verify(storedHash: string | undefined, password: string): Promise<boolean> {
     const target = storedHash ?? (await this.dummyHash)
     try {
-      const ok = await this.limiter.run(() => verify(target, password))
+      const ok = await this.limiter.run(() => this.#time(() => verify(target, password)))
       return storedHash !== undefined && ok
     } catch {
       return false

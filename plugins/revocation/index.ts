@@ -23,6 +23,11 @@ export interface Revocations {
   sync(now: number): Promise<void>
   // Concerns that keep something of their own in memory hear of its entries (after the start).
   onEntry(kind: RevocationKind, listener: (subjectId: number) => void): void
+  // When the log was last read whole (ms since the epoch).
+  readonly lastSyncAt: number
+  // Told, for each session another process revoked, how long after its revocation this one
+  // applied it (ms): the revocation lag.
+  onSessionApplied(listener: (lagMs: number) => void): void
 }
 
 declare module 'fastify' {
@@ -38,14 +43,22 @@ export default fp(
     let lastSyncAt = 0
     const listeners = new Map<RevocationKind, Array<(subjectId: number) => void>>()
     let mark: string | undefined
+    const lagListeners: Array<(lagMs: number) => void> = []
 
     async function sync(now: number): Promise<void> {
       const next = await revocationMark(db)
       // At the start only what may still matter: revocations younger than an access token.
       const rows = mark === undefined ? await revocationsSince(db, now - state.retentionMs) : await revocationsAfter(db, mark)
       let keysChanged = false
+      const appliedAt = Date.now()
       for (const row of rows) {
-        if (row.kind === 'session') state.revokeSession(row.subject_id, row.created_at)
+        if (row.kind === 'session') {
+          // A session already known revoked is this process's own revocation, or a row read
+          // again: neither is a lag. Rows read at the start are history, not lag either.
+          const fresh = mark !== undefined && !state.isSessionRevoked(row.subject_id)
+          state.revokeSession(row.subject_id, row.created_at)
+          if (fresh) for (const listener of lagListeners) listener(appliedAt - row.created_at)
+        }
         else if (row.kind === 'client') state.forgetClientUsers(row.subject_id)
         else if (row.kind === 'key') keysChanged = true
         else if (row.kind === 'user') state.forgetUser(row.subject_id)
@@ -80,6 +93,10 @@ export default fp(
       },
       sync,
       onEntry: (kind, listener) => void listeners.set(kind, [...(listeners.get(kind) ?? []), listener]),
+      get lastSyncAt() {
+        return lastSyncAt
+      },
+      onSessionApplied: (listener) => void lagListeners.push(listener),
     }
 
     await sync(Date.now())

@@ -8,13 +8,14 @@ import { ServiceUnavailable } from '../../schemas/common.js'
 import { HealthStatus as Status } from '../../schemas/health.js'
 
 const health: FastifyPluginAsyncTypebox = async (fastify) => {
-  fastify.get('/live', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: Status } } }, async () => ({
+  fastify.get('/live', { config: { probe: true }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: Status } } }, async () => ({
     status: 'ok',
   }))
 
   fastify.get(
     '/ready',
     {
+      config: { probe: true },
       schema: {
         tags: ['health'],
         summary: 'The store is reachable and migrated',

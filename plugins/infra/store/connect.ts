@@ -22,11 +22,20 @@ export interface StoreOptions {
   log?: KyselyConfig['log']
 }
 
+// What the metrics read of the store.
+export interface StoreStats {
+  // Postgres: the pool's connections (open, idle, max) and the queries waiting for one.
+  pool?: () => { total: number; idle: number; waiting: number; max: number }
+  // SQLite on a file: told the size of every committed group-commit batch.
+  onCommitBatch?: (listener: (members: number) => void) => void
+}
+
 export interface Store {
   db: Kysely<Database>
   kind: StoreKind
   // The Postgres schema named in the URL, if any.
   schema?: string
+  stats: StoreStats
   close(): Promise<void>
 }
 
@@ -82,22 +91,33 @@ function openSqliteConnection(path: string, opts: StoreOptions): SQLite.Database
 function openSqlite(url: string, opts: StoreOptions): Store {
   const path = sqlitePath(url)
   let dialect: SqliteDialect
+  const stats: StoreStats = {}
   if (path === ':memory:') {
     dialect = new SqliteDialect({ database: withStatementCache(openSqliteConnection(path, opts)) })
   } else {
     mkdirSync(dirname(path), { recursive: true })
     const writer = openSqliteConnection(path, opts)
     const reader = openSqliteConnection(path, opts)
+    const batchListeners: Array<(members: number) => void> = []
+    stats.onCommitBatch = (listener) => void batchListeners.push(listener)
     dialect = new GroupCommitSqliteDialect(
       () =>
-        new GroupCommitDriver(writer, withStatementCache(writer), withStatementCache(reader), () => {
-          reader.close()
-          writer.close()
-        }),
+        new GroupCommitDriver(
+          writer,
+          withStatementCache(writer),
+          withStatementCache(reader),
+          () => {
+            reader.close()
+            writer.close()
+          },
+          (members) => {
+            for (const listener of batchListeners) listener(members)
+          },
+        ),
     )
   }
   const db = new Kysely<Database>({ dialect, log: opts.log })
-  return { db, kind: 'sqlite', close: () => db.destroy() }
+  return { db, kind: 'sqlite', stats, close: () => db.destroy() }
 }
 
 function openPostgres(url: string, opts: StoreOptions): Store {
@@ -118,7 +138,9 @@ function openPostgres(url: string, opts: StoreOptions): Store {
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: opts.preparedStatements === false ? pool : preparingPool(pool) }), log: opts.log })
-  return { db, kind: 'postgres', ...(schema ? { schema } : {}), close: () => db.destroy() }
+  const max = opts.poolSize ?? 10
+  const stats: StoreStats = { pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }) }
+  return { db, kind: 'postgres', ...(schema ? { schema } : {}), stats, close: () => db.destroy() }
 }
 
 export function openStore(url: string, opts: StoreOptions = {}): Store {

@@ -4,7 +4,7 @@
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
-import { ensurePostgresSchema, openStore, type StoreKind } from './connect.js'
+import { ensurePostgresSchema, openStore, type StoreKind, type StoreStats } from './connect.js'
 import { migrateToLatest } from './migrate.js'
 
 declare module 'fastify' {
@@ -13,6 +13,7 @@ declare module 'fastify' {
     storeKind: StoreKind
     // The Postgres schema named in the database URL, if any.
     storeSchema: string | undefined
+    storeStats: StoreStats
   }
 }
 
@@ -45,6 +46,7 @@ export default fp<StorePluginOptions>(
     fastify.decorate('db', store.db)
     fastify.decorate('storeKind', store.kind)
     fastify.decorate('storeSchema', store.schema)
+    fastify.decorate('storeStats', store.stats)
     fastify.addHook('onClose', async () => store.close())
   },
   { name: 'db', dependencies: ['config'] },

@@ -105,6 +105,8 @@ export class GroupCommitDriver implements Driver {
     private readonly writerStatements: StatementSource,
     private readonly readerStatements: StatementSource,
     private readonly closeAll: () => void,
+    // Told the size of each batch committed (the metrics).
+    private readonly onCommitted: (members: number) => void = () => {},
   ) {}
 
   async init(): Promise<void> {}
@@ -248,6 +250,7 @@ export class GroupCommitDriver implements Driver {
       return
     }
     settle(members)
+    if (members.length > 0) this.onCommitted(members.length)
   }
 
   #batchLost(): void {
