@@ -35,6 +35,8 @@ export interface BenchReport {
   argon2: { memoryCost: number; timeCost: number; parallelism: number }
   sqliteSynchronous: string | null
   logLevel: string
+  accessLog: boolean
+  metrics: boolean
   nodeArgs: string[]
   settings: Record<string, string>
   results: ScenarioResult[]
@@ -76,7 +78,7 @@ function header(report: BenchReport): string {
     `${report.date}, store ${report.store}${report.sqliteSynchronous ? ` (synchronous=${report.sqliteSynchronous})` : ''}, ` +
     `Node ${report.node}${report.nodeArgs.length > 0 ? ` ${report.nodeArgs.join(' ')}` : ''}, ${report.machine.cpus} x ${report.machine.cpuModel}, ${report.machine.memoryGb} GiB; ` +
     `${report.connections} connections, pipelining ${report.pipelining}, median ratio of ${report.runs} runs of ${report.durationSeconds}s; ` +
-    `argon2id m=${report.argon2.memoryCost} KiB t=${report.argon2.timeCost} p=${report.argon2.parallelism}; LOG_LEVEL=${report.logLevel}; ` +
+    `argon2id m=${report.argon2.memoryCost} KiB t=${report.argon2.timeCost} p=${report.argon2.parallelism}; LOG_LEVEL=${report.logLevel}, access log ${report.accessLog ? 'on' : 'off'}, metrics ${report.metrics ? 'on' : 'off'}; ` +
     `${Object.entries(report.settings).map(([k, v]) => `${k}=${v}; `).join('')}` +
     `peak RSS (over the timed runs) limit ${RSS_LIMIT_MB} MB`
   )

@@ -6,7 +6,7 @@
 import autocannon from 'autocannon'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -185,12 +185,16 @@ async function main(): Promise<void> {
   const pgSchema = store === 'postgres' ? await freshPostgresSchema(opts['postgres-url']) : undefined
   const databaseUrl = pgSchema?.url ?? `sqlite:${join(dataDir, 'keyturn.sqlite')}`
   const keyturnSettings = settings(opts.set)
+  const metricsPort = await freePort()
+  // What a user gets by default (info logs with the access log, metrics on their listener),
+  // in production, but for the per-IP limits, which the README tells load testers to lift.
   const env = {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: '0',
-    LOG_LEVEL: 'warn',
+    // A port of its own rather than 9464, where another instance may be listening.
+    KEYTURN_METRICS_PORT: String(metricsPort),
     KEYTURN_SIGNING_KEY: randomBytes(48).toString('base64url'),
     KEYTURN_DATABASE_URL: databaseUrl,
     KEYTURN_DATA_DIR: dataDir,
@@ -218,11 +222,19 @@ async function main(): Promise<void> {
 
     const baseline = await startChild([join(DIST, 'bench', 'baseline-server.js')], { PATH: process.env.PATH }, /^\d+$/)
     const baselineUrl = `http://127.0.0.1:${baseline.line.trim()}`
-    // LOG_LEVEL=warn hides the "listening" line: pick a free port and poll it instead.
     const port = await freePort()
     const nodeArgs = [...NPM_START_NODE_ARGS, ...opts['node-args'].split(',').filter(Boolean)]
+    // Keyturn's log (a line per request) goes to a file, as a process manager would keep it;
+    // its errors still reach this terminal.
+    const logPath = join(dataDir, 'keyturn.log')
+    const logFd = openSync(logPath, 'a')
     // Started as `npm start` starts it, through the launcher that sizes libuv's pool.
-    const keyturn = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'keyturn-server.cjs')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: 'inherit' })
+    const keyturn = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'keyturn-server.cjs')], {
+      cwd: ROOT,
+      env: { ...env, PORT: String(port) },
+      stdio: ['ignore', logFd, 'inherit'],
+    })
+    closeSync(logFd)
     children.push(keyturn)
     const keyturnUrl = `http://127.0.0.1:${port}`
     await waitForHttp(`${keyturnUrl}/health-check-404`, keyturn)
@@ -275,6 +287,18 @@ async function main(): Promise<void> {
       })
     }
 
+    // What the run had on: the access log's lines, and a scrape of the metrics.
+    const settingsUsed: Record<string, string | undefined> = env
+    const accessLog = settingsUsed.KEYTURN_ACCESS_LOG !== 'false'
+    const metricsOn = settingsUsed.KEYTURN_METRICS_PORT !== '0'
+    const logLines = readFileSync(logPath, 'utf8').split('\n').filter((line) => line.includes('"msg":"request"')).length
+    const scraped = metricsOn ? await fetch(`http://127.0.0.1:${settingsUsed.KEYTURN_METRICS_PORT}/metrics`).then((r) => r.text(), () => '') : ''
+    const counted = /^keyturn_http_request_duration_seconds_count\{/m.test(scraped)
+    console.log(
+      `\nKeyturn's access log: ${logLines} lines (${(statSync(logPath).size / 2 ** 20).toFixed(0)} MB); ` +
+        `metrics ${metricsOn ? (counted ? 'on, and the scrape counted the requests' : 'on, but the scrape FAILED') : 'off'}`,
+    )
+
     const report: BenchReport = {
       date: new Date().toISOString(),
       store,
@@ -286,7 +310,9 @@ async function main(): Promise<void> {
       runs,
       argon2,
       sqliteSynchronous: store === 'sqlite' ? 'NORMAL' : null,
-      logLevel: 'warn',
+      logLevel: 'info',
+      accessLog,
+      metrics: metricsOn,
       nodeArgs,
       settings: keyturnSettings,
       results,
