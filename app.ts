@@ -6,10 +6,11 @@ import autoload from '@fastify/autoload'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { fileURLToPath } from 'node:url'
-import { serverOptions, type KeyturnConfig } from './fastify.config.js'
+import { standaloneServerOptions, type KeyturnConfig } from './fastify.config.js'
 import { registerPlugins } from './plugins/extensions/index.js'
 import type { KeyturnPlugin } from './plugins/extensions/load-plugins.js'
 import services from './plugins/index.js'
+import accessLog from './plugins/infra/access-log.js'
 import config from './plugins/infra/config.js'
 import contentParsers from './plugins/infra/content-parsers.js'
 import drain from './plugins/infra/drain.js'
@@ -36,6 +37,7 @@ async function keyturn(fastify: FastifyInstance, opts: AppOptions): Promise<void
   await fastify.register(drain)
   await fastify.register(validation)
   await fastify.register(httpHeaders)
+  await fastify.register(accessLog)
   await fastify.register(contentParsers)
   await fastify.register(services)
   // Its request histogram hook must be in place before the routes.
@@ -60,7 +62,7 @@ const standalone = fp<AppOptions>((fastify, opts) => keyturn(fastify, opts), { n
 
 // Builds the app with the server options of fastify.config.ts; server.ts and tests use it.
 export async function buildApp(config: KeyturnConfig, options: Omit<AppOptions, 'config'> = {}): Promise<FastifyInstance> {
-  const fastify = Fastify(serverOptions(config))
+  const fastify = Fastify(standaloneServerOptions(config))
   await fastify.register(standalone, { config, ...options })
   await fastify.ready()
   return fastify

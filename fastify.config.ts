@@ -6,9 +6,9 @@
 import { Type, type StaticDecode } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { envSchema } from 'env-schema'
-import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
+import { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
+import { hostname } from 'node:os'
 import pino from 'pino'
-import { AccessLogController, type LineDestination } from './access-log.js'
 import { requestId } from './request-id.js'
 import { lazyChildLogger } from './request-logger.js'
 
@@ -225,9 +225,28 @@ function describeEnvErrors(err: unknown): string {
     .join('; ')
 }
 
+// Where a logger writes (a sonic-boom, or a test's stream).
+export interface LineDestination {
+  write(line: string): unknown
+}
+
+// Where Keyturn's logger writes, with pino's default bindings as it writes them: the access
+// log writes its line there itself (plugins/infra/access-log.ts). A property of the logger,
+// so the children Fastify makes of it (pino children inherit from their parent) have it too.
+const DESTINATION = Symbol('keyturn.logDestination')
+const BINDINGS = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())}`
+interface KnownDestination {
+  stream: LineDestination
+  bindings: string
+}
+
+export function lineDestinationOf(logger: FastifyBaseLogger): KnownDestination | undefined {
+  return (logger as unknown as { [DESTINATION]?: KnownDestination })[DESTINATION]
+}
+
 // Keyturn's logger: JSON lines to `destination`, credentials redacted.
 export function keyturnLogger(config: KeyturnConfig, destination: LineDestination): FastifyBaseLogger {
-  return pino(
+  const logger = pino(
     {
       level: config.LOG_LEVEL,
       // Credentials never reach a log line, whatever a plugin decides to log.
@@ -246,6 +265,8 @@ export function keyturnLogger(config: KeyturnConfig, destination: LineDestinatio
     },
     destination as pino.DestinationStream,
   )
+  Object.defineProperty(logger, DESTINATION, { value: { stream: destination, bindings: BINDINGS } satisfies KnownDestination })
+  return logger
 }
 
 // Standard output for the log, once per process. With a line per request, a write per line
@@ -271,8 +292,6 @@ export function serverOptions(config: KeyturnConfig, destination: LineDestinatio
   return {
     loggerInstance: keyturnLogger(config, destination),
     childLoggerFactory: lazyChildLogger,
-    // One access-log line per request instead of Fastify's two (access-log.ts).
-    logController: new AccessLogController(config.KEYTURN_ACCESS_LOG, destination),
     genReqId: requestId,
     trustProxy: config.KEYTURN_TRUST_PROXY,
     bodyLimit: config.KEYTURN_BODY_LIMIT,
@@ -281,4 +300,12 @@ export function serverOptions(config: KeyturnConfig, destination: LineDestinatio
     return503OnClosing: false,
     forceCloseConnections: 'idle',
   }
+}
+
+// The options of the server Keyturn builds for itself (server.ts, the tests): Fastify's own two
+// lines per request are off, the access log writes one (plugins/infra/access-log.ts). Not in
+// serverOptions: an embedder's Fastify, perhaps another copy, accepts only its own
+// LogController, and decides about its request lines itself.
+export function standaloneServerOptions(config: KeyturnConfig, destination?: LineDestination): FastifyServerOptions {
+  return { ...serverOptions(config, destination), logController: new LogController({ disableRequestLogging: true }) }
 }

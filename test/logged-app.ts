@@ -6,7 +6,7 @@ import type { Test } from 'tap'
 import fp from 'fastify-plugin'
 import { app as keyturn } from '../app.js'
 import type { KeyturnPlugin } from '../plugins/extensions/load-plugins.js'
-import { loadConfig, serverOptions } from '../fastify.config.js'
+import { loadConfig, standaloneServerOptions } from '../fastify.config.js'
 import { freshStore, TEST_ENV, type StoreName } from './helper.js'
 
 type Teardown = Pick<Test, 'teardown'>
@@ -27,7 +27,7 @@ export async function buildLogged(
       callback()
     },
   })
-  const fastify = Fastify(serverOptions(config, stream))
+  const fastify = Fastify(standaloneServerOptions(config, stream))
   try {
     // fastify-plugin, as buildApp does: the tests reach the decorators (db, tokens, ...).
     await fastify.register(fp<{ config: typeof config; plugins: KeyturnPlugin[] }>((f, o) => keyturn(f, o)), { config, plugins })

@@ -378,8 +378,8 @@ async function refreshOnNewConnection(port: number, t: Test, refresh: string): P
   }
 }
 
-// At debug, the access log writes this once a request is routed, just before its onRequest
-// hooks (drain's first) run in the same turn: once the test reads it, the request is past drain's check, in flight.
+// At debug, the access log writes this once a request is routed, in an onRequest hook after
+// drain's in the same turn: once the test reads it, the request is past drain's check, in flight.
 const ROUTED_REFRESH = /"route":"\/api\/token\/refresh\/"[^\n]*"msg":"incoming request"/g
 const IN_FLIGHT = 8
 

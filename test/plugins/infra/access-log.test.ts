@@ -2,8 +2,8 @@
 // request id, client IP and, when authenticated, the user and session ids; never a token.
 // X-Request-Id is kept when it is a plain token, replaced otherwise, and echoed.
 import t from 'tap'
-import { bearer, createUser, login, post } from './helper.js'
-import { buildLogged, expectNotLogged } from './logged-app.js'
+import { bearer, createUser, login, post } from '../../helper.js'
+import { buildLogged, expectNotLogged } from '../../logged-app.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -35,6 +35,11 @@ t.test('one line per request, with the route, status, duration, ids and IP', asy
     session_id: pair.session_id,
   })
   t.equal(parse(lines).length, 1, 'and no other line: Fastify\'s own two are off')
+  t.same(
+    Object.keys(accessLines(lines)[0] as Line),
+    ['level', 'time', 'pid', 'hostname', 'reqId', 'method', 'route', 'status', 'ms', 'ip', 'user_id', 'session_id', 'msg'],
+    "pino's line, in pino's order",
+  )
 
   lines.length = 0
   const refreshed = await post(app, '/api/token/refresh/', { refresh: pair.refresh })
