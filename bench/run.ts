@@ -16,6 +16,8 @@ import { type BenchReport, type ScenarioResult, type Stats, writeReport, printTa
 import { orUsage } from './options.js'
 import { freePort, waitForHttp } from './processes.js'
 import { SCENARIOS, type ScenarioContext } from './scenarios.js'
+import { soak } from './soak.js'
+import { printSoak, writeSoak } from './soak-report.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const DIST = join(ROOT, 'dist')
@@ -29,7 +31,9 @@ const USAGE = `npm run bench -- [--duration S] [--connections N] [--pipelining N
                  [--scenarios ${SCENARIOS.map((s) => s.name).join(',')}] [--store sqlite|postgres]
                  [--postgres-url URL] [--users N] [--output DIR]
                  [--node-args=--cpu-prof,--cpu-prof-dir=DIR]  (flags for Keyturn's node)
-                 [--set KEYTURN_SETTING=VALUE ...]  (Keyturn settings for the run)`
+                 [--set KEYTURN_SETTING=VALUE ...]  (Keyturn settings for the run)
+                 [--soak-minutes N [--soak-rate R]]  (instead of the scenarios: R requests a
+                                                      second for N minutes, memory sampled)`
 
 const { values: opts } = orUsage(
   () =>
@@ -49,6 +53,8 @@ const { values: opts } = orUsage(
         output: { type: 'string', default: join(ROOT, 'bench', 'results') },
         // A Keyturn setting for the run, e.g. --set KEYTURN_PG_POOL_SIZE=40 (repeatable).
         set: { type: 'string', multiple: true, default: [] },
+        'soak-minutes': { type: 'string', default: '0' },
+        'soak-rate': { type: 'string', default: '300' },
         help: { type: 'boolean' },
       },
     }),
@@ -241,6 +247,25 @@ async function main(): Promise<void> {
     const pid = keyturn.pid as number
     const context: ScenarioContext = { url: keyturnUrl, users: Number(opts.users), password: PASSWORD, connections, serviceAuthorization }
     console.log(`B at ${baselineUrl}, Keyturn at ${keyturnUrl} (pid ${pid}); ${runs} runs of ${duration}s, ${connections} connections`)
+
+    const soakMinutes = Number(opts['soak-minutes'])
+    if (soakMinutes > 0) {
+      const metricsPort = (env as Record<string, string | undefined>).KEYTURN_METRICS_PORT
+      if (metricsPort === undefined || metricsPort === '0') throw new Error('the soak reads the heap from /metrics: leave KEYTURN_METRICS_PORT on')
+      console.log(`soak: ${opts['soak-rate']} requests a second for ${soakMinutes} min on ${store}`)
+      const report = await soak({
+        url: keyturnUrl,
+        metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+        pid,
+        minutes: soakMinutes,
+        rate: Number(opts['soak-rate']),
+        users: Number(opts.users),
+        password: PASSWORD,
+      })
+      printSoak(report, store)
+      console.log(`\nwritten: ${writeSoak(report, store, opts.output).join(', ')}`)
+      return
+    }
 
     const results: ScenarioResult[] = []
     for (const scenario of chosen) {
