@@ -101,10 +101,14 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
   const failed = () => {
     errors++
   }
-  let turn = 0
+  // Each kind goes round the pool on its own: one counter for all would tie a kind to the
+  // same few places of the mix (every refresh to the same 6 sessions of 50, leaving the
+  // others' access tokens to expire).
+  const turns: Record<Kind, number> = { me: 0, refresh: 0, login: 0 }
   const one = (kind: Kind) => {
     byKind[kind]++
-    const session = sessions[turn++ % POOL] as Session
+    const turn = turns[kind]++
+    const session = sessions[turn % POOL] as Session
     if (kind === 'me') {
       void fetch(`${opts.url}/api/user/`, { headers: { authorization: `Bearer ${session.access}` } })
         .then(async (res) => {
