@@ -43,8 +43,9 @@ export interface BenchReport {
 }
 
 // The issue's figures: the least ratio to the ceiling each scenario must reach.
+// With the default configuration (access log and metrics on), `me` is held to 0.60.
 export const TARGETS: Record<'sqlite' | 'postgres', Record<string, number>> = {
-  sqlite: { verify: 0.65, me: 0.5, refresh: 0.25, login: 0.9, client_credentials: 0.3, introspect: 0.55 },
+  sqlite: { verify: 0.65, me: 0.6, refresh: 0.25, login: 0.9, client_credentials: 0.3, introspect: 0.55 },
   postgres: { verify: 0.65, me: 0.5, refresh: 0.15, login: 0.9 },
 }
 export const RSS_LIMIT_MB = 200
