@@ -191,7 +191,7 @@ async function main(): Promise<void> {
   const pgSchema = store === 'postgres' ? await freshPostgresSchema(opts['postgres-url']) : undefined
   const databaseUrl = pgSchema?.url ?? `sqlite:${join(dataDir, 'keyturn.sqlite')}`
   const keyturnSettings = settings(opts.set)
-  const metricsPort = await freePort()
+  const freeMetricsPort = await freePort()
   // What a user gets by default (info logs with the access log, metrics on their listener),
   // in production, but for the per-IP limits, which the README tells load testers to lift.
   const env = {
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     PORT: '0',
     // A port of its own rather than 9464, where another instance may be listening.
-    KEYTURN_METRICS_PORT: String(metricsPort),
+    KEYTURN_METRICS_PORT: String(freeMetricsPort),
     KEYTURN_SIGNING_KEY: randomBytes(48).toString('base64url'),
     KEYTURN_DATABASE_URL: databaseUrl,
     KEYTURN_DATA_DIR: dataDir,
@@ -248,9 +248,11 @@ async function main(): Promise<void> {
     const context: ScenarioContext = { url: keyturnUrl, users: Number(opts.users), password: PASSWORD, connections, serviceAuthorization }
     console.log(`B at ${baselineUrl}, Keyturn at ${keyturnUrl} (pid ${pid}); ${runs} runs of ${duration}s, ${connections} connections`)
 
+    // The settings the run ended up with (--set may have changed the defaults above).
+    const settingsUsed: Record<string, string | undefined> = env
+    const metricsPort = settingsUsed.KEYTURN_METRICS_PORT
     const soakMinutes = Number(opts['soak-minutes'])
     if (soakMinutes > 0) {
-      const metricsPort = (env as Record<string, string | undefined>).KEYTURN_METRICS_PORT
       if (metricsPort === undefined || metricsPort === '0') throw new Error('the soak reads the heap from /metrics: leave KEYTURN_METRICS_PORT on')
       console.log(`soak: ${opts['soak-rate']} requests a second for ${soakMinutes} min on ${store}`)
       const report = await soak({
@@ -313,11 +315,10 @@ async function main(): Promise<void> {
     }
 
     // What the run had on: the access log's lines, and a scrape of the metrics.
-    const settingsUsed: Record<string, string | undefined> = env
     const accessLog = settingsUsed.KEYTURN_ACCESS_LOG !== 'false'
-    const metricsOn = settingsUsed.KEYTURN_METRICS_PORT !== '0'
+    const metricsOn = metricsPort !== '0'
     const logLines = readFileSync(logPath, 'utf8').split('\n').filter((line) => line.includes('"msg":"request"')).length
-    const scraped = metricsOn ? await fetch(`http://127.0.0.1:${settingsUsed.KEYTURN_METRICS_PORT}/metrics`).then((r) => r.text(), () => '') : ''
+    const scraped = metricsOn ? await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => '') : ''
     const counted = /^keyturn_http_request_duration_seconds_count\{/m.test(scraped)
     console.log(
       `\nKeyturn's access log: ${logLines} lines (${(statSync(logPath).size / 2 ** 20).toFixed(0)} MB); ` +

@@ -46,8 +46,8 @@ interface Fields {
   status?: number
   ms?: number
   ip?: string
-  user_id?: number
-  session_id?: number
+  user_id?: number | undefined
+  session_id?: number | undefined
 }
 
 export default fp(
@@ -86,7 +86,9 @@ export default fp(
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime * 10) / 10,
           ip: request.ip,
-          ...(user ? { user_id: user.id, session_id: user.sessionId } : {}),
+          // Left out of the line when nobody was authenticated (pino drops undefined too).
+          user_id: user?.id,
+          session_id: user?.sessionId,
         },
         'request',
       )
