@@ -183,6 +183,15 @@ export const EnvSchema = Type.Object({
   KEYTURN_METRICS_HOST: Type.String({ default: '127.0.0.1', description: 'the address of the Prometheus listener (never the public port)' }),
   KEYTURN_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464, description: 'the port of GET /metrics (0: no metrics)' }),
   KEYTURN_ACCESS_LOG: Type.Boolean({ default: true, description: 'one info line per request (false: none)' }),
+  KEYTURN_WEBHOOK_ALLOW_PRIVATE: Type.Boolean({
+    default: false,
+    description: 'let webhook URLs resolve to loopback, private or link-local addresses (tests, a receiver inside your network)',
+  }),
+  KEYTURN_WEBHOOK_TIMEOUT: Duration('10s', 'how long a webhook receiver has to answer an attempt'),
+  KEYTURN_WEBHOOK_RETRY_BASE: Duration('5s', 'the wait before the first retry of a failed delivery; each further one doubles it'),
+  KEYTURN_WEBHOOK_RETRY_MAX: Duration('1h', 'the longest wait between two attempts of one delivery'),
+  KEYTURN_WEBHOOK_GIVE_UP: Duration('3d', 'an event undelivered for this long is given up, and an endpoint failing for this long is switched off'),
+  KEYTURN_WEBHOOK_POLL_MS: Type.Integer({ minimum: 50, maximum: 60000, default: 1000, description: 'how often each instance looks for due webhook deliveries' }),
 })
 
 // The parsed configuration: what `fastify.config` holds, and what plugins are given.

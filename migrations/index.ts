@@ -10,6 +10,7 @@ import * as signingKeys from './2026-11-30T00-signing-keys.js'
 import * as serviceAccounts from './2026-11-30T01-service-accounts.js'
 import * as adminListings from './2026-11-30T02-admin-listings.js'
 import * as consoleSessions from './2026-11-30T03-console-sessions.js'
+import * as webhooks from './2026-11-30T04-webhooks.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22T00-initial-schema': initialSchema,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T01-service-accounts': serviceAccounts,
   '2026-11-30T02-admin-listings': adminListings,
   '2026-11-30T03-console-sessions': consoleSessions,
+  '2026-11-30T04-webhooks': webhooks,
 }

@@ -26,6 +26,7 @@ import sessions from './sessions/index.js'
 import tokens from './tokens/index.js'
 import users from './users/index.js'
 import verify from './verify/index.js'
+import webhooks from './webhooks/index.js'
 import type { StorePluginOptions } from './infra/store/index.js'
 
 export default fp<StorePluginOptions>(
@@ -41,6 +42,7 @@ export default fp<StorePluginOptions>(
     await fastify.register(keys)
     await fastify.register(tokens)
     await fastify.register(revocations)
+    await fastify.register(webhooks)
     await fastify.register(authenticate)
     await fastify.register(sessions)
     await fastify.register(login)

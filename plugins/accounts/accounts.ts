@@ -3,7 +3,7 @@
 // own triggers write its entry (migrations/2026-11-24T00-user-change-revocations.ts).
 import type { Kysely } from 'kysely'
 import { CLI_SOURCE, recordAudit } from '../audit/audit-trail.js'
-import type { Database } from '../infra/store/database.js'
+import type { Database, Transaction } from '../infra/store/database.js'
 import type { PasswordHasher } from '../passwords/password-hasher.js'
 import { revokeUserSessions } from '../sessions/sessions-store.js'
 import { createClient, findClientByName } from '../users/clients-store.js'
@@ -35,11 +35,15 @@ export async function addClient(db: Kysely<Database>, name: string, now = Date.n
   return createClient(db, trimmed, now)
 }
 
+// What a caller writes in a change's own transaction (webhook events), after the change.
+export type InTransaction<T extends unknown[]> = (trx: Transaction, ...facts: T) => Promise<void>
+
 export async function createAccount(
   db: Kysely<Database>,
   hasher: PasswordHasher,
   account: NewAccount,
   now = Date.now(),
+  inTransaction?: InTransaction<[User]>,
 ): Promise<User> {
   const username = account.username.trim()
   if (!username) throw new AccountError('username must not be blank')
@@ -59,7 +63,7 @@ export async function createAccount(
     if (taken) throw new AccountError(`the email ${email} is already in use`)
   }
   const passwordHash = await hasher.hash(account.password)
-  return insertUser(db, {
+  const row = {
     username,
     email,
     password_hash: passwordHash,
@@ -75,6 +79,11 @@ export async function createAccount(
     expires_at: account.expiresAt ?? null,
     created_at: now,
     updated_at: now,
+  }
+  return db.transaction().execute(async (trx) => {
+    const user = await insertUser(trx, row)
+    await inTransaction?.(trx, user)
+    return user
   })
 }
 
@@ -85,6 +94,7 @@ export async function changePassword(
   username: string,
   password: string,
   now = Date.now(),
+  inTransaction?: InTransaction<[User, number[]]>,
 ): Promise<{ user: User; endedSessionIds: number[] }> {
   if (password.length === 0) throw new AccountError('password must not be empty')
   const user = await findUserByUsername(db, username)
@@ -95,6 +105,7 @@ export async function changePassword(
     const sessions = await revokeUserSessions(trx, user.id, 'password_changed', now)
     const detail = `ended ${sessions.length} session(s)`
     await recordAudit(trx, CLI_SOURCE, { event: 'password_changed', outcome: 'success', userId: user.id, clientId: user.client_id, detail }, now)
+    await inTransaction?.(trx, user, sessions)
     return sessions
   })
   return { user, endedSessionIds: ended }
@@ -115,6 +126,7 @@ export async function updateAccount(
   username: string,
   changes: AccountChanges,
   now = Date.now(),
+  inTransaction?: InTransaction<[User, number[], string[]]>,
 ): Promise<{ user: User; endedSessionIds: number[]; changed: string[] }> {
   const user = await findUserByUsername(db, username)
   if (!user) throw new AccountError(`no user named "${username}"`)
@@ -129,11 +141,13 @@ export async function updateAccount(
   const defined = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined))
   if (Object.keys(defined).length === 0) throw new AccountError('nothing to change')
   const endsSessions = changes.isActive === false || (changes.expiresAt != null && changes.expiresAt <= now)
+  const changed = Object.keys(defined).filter((field) => defined[field] !== user[field as keyof typeof user])
   const ended = await db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ ...defined, updated_at: now }).where('id', '=', user.id).execute()
-    return endsSessions ? revokeUserSessions(trx, user.id, 'account_disabled', now) : []
+    const sessions = endsSessions ? await revokeUserSessions(trx, user.id, 'account_disabled', now) : []
+    await inTransaction?.(trx, user, sessions, changed)
+    return sessions
   })
   const updated = await findUserByUsername(db, username)
-  const changed = Object.keys(defined).filter((field) => defined[field] !== user[field as keyof typeof user])
   return { user: updated ?? user, endedSessionIds: ended, changed }
 }

@@ -28,5 +28,5 @@ export default fp(
       rateLimit: fastify.rateLimits.perIp('blacklist', fastify.config.KEYTURN_BLACKLIST_RATE_LIMIT),
     } satisfies BlacklistService)
   },
-  { name: 'blacklist', dependencies: ['config', 'rate-limit', 'db', 'tokens', 'revocations', 'audit', 'events', 'sessions'] },
+  { name: 'blacklist', dependencies: ['config', 'rate-limit', 'db', 'tokens', 'revocations', 'audit', 'events', 'webhooks', 'sessions'] },
 )

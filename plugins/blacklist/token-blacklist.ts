@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import { recordAudit, type AuditSource } from '../audit/audit-trail.js'
 import type { AuthenticatedUser } from '../authentication/index.js'
-import { endUserSessions, ownerOf, sessionsEnded } from '../sessions/session-ending.js'
+import { endUserSessions, ownerOf, sessionsEnded, stageSessionsEnded } from '../sessions/session-ending.js'
 import { revokeSession } from '../sessions/sessions-store.js'
 import { decodeForTokenEndpoint } from '../tokens/index.js'
 import { blacklistRefreshToken, findRefreshToken } from '../tokens/outstanding-tokens.js'
@@ -34,6 +34,7 @@ export async function blacklistToken(
     const fresh = await blacklistRefreshToken(trx, claims.jti, now)
     // A stale token still says "log this device out": the session ends either way.
     const ended = await revokeSession(trx, row.session_id, reason, now)
+    if (ended) await stageSessionsEnded(app, trx, [row.session_id], { userId: row.user_id, clientId: claims.client_id }, reason, now)
     // A stale token is recorded as a failed logout: the session ends, the client hears 401.
     await recordAudit(
       trx,

@@ -12,9 +12,11 @@ export interface EventSource {
 }
 
 export interface AuthEvents {
-  login: EventSource & { userId: number; clientId: number | null; sessionId: number; clientType: string | null; deviceName: string | null }
-  // userId is null when the login named no account.
-  login_failed: EventSource & { userId: number | null; clientId: number | null; reason: 'invalid_credentials' | 'inactive' | 'expired' | 'not_staff' }
+  // newDevice: no earlier session of this user came from this address and user agent.
+  login: EventSource & { userId: number; clientId: number | null; sessionId: number; clientType: string | null; deviceName: string | null; newDevice: boolean }
+  // userId is null when the login named no account. backoff: this failure put the account
+  // into the per-account backoff (a burst of failures).
+  login_failed: EventSource & { userId: number | null; clientId: number | null; reason: 'invalid_credentials' | 'inactive' | 'expired' | 'not_staff'; backoff: boolean }
   // retried: a rotated token presented again within the reuse interval, answered with its successor.
   refresh: EventSource & { userId: number; clientId: number | null; sessionId: number; retried: boolean }
   reuse_detected: EventSource & { userId: number; clientId: number | null; sessionId: number }

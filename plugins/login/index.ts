@@ -31,5 +31,5 @@ export default fp(
       rateLimit: fastify.rateLimits.perIp('login', config.KEYTURN_LOGIN_RATE_LIMIT),
     } satisfies LoginService)
   },
-  { name: 'login', dependencies: ['config', 'redis', 'rate-limit', 'db', 'passwords', 'tokens', 'sessions', 'revocations', 'audit', 'events'] },
+  { name: 'login', dependencies: ['config', 'redis', 'rate-limit', 'db', 'passwords', 'tokens', 'sessions', 'revocations', 'audit', 'events', 'webhooks'] },
 )

@@ -10,6 +10,7 @@ import { insertRefreshToken } from '../tokens/outstanding-tokens.js'
 import { findUserByLogin, isAccountExpired, setPasswordHash, touchLastLogin, type UserWithClient } from '../users/users-store.js'
 import { claimClient, claimUser } from '../tokens/custom-claims.js'
 import type { Throttle } from './login-throttle.js'
+import { sessionOpened } from './session-opened.js'
 
 // The same answer for a wrong password, an unknown user, an inactive user and an expired account.
 const noActiveAccount = () => unauthorized({ detail: 'No active account found with the given credentials' })
@@ -32,7 +33,7 @@ export async function verifiedUser(app: FastifyInstance, loginThrottle: Throttle
   const { db, passwords, events } = app
   // A throttled account is refused before any hashing: guessing costs the guesser, not us.
   // A let-through attempt is counted now, as a failure until it succeeds.
-  const wait = await loginThrottle.attempt(input.login, Date.now())
+  const { wait, armsBackoff } = await loginThrottle.attempt(input.login, Date.now())
   if (wait > 0) {
     app.audit.rateLimited(input.source, 'login_backoff')
     throw errors.throttled(wait)
@@ -43,8 +44,17 @@ export async function verifiedUser(app: FastifyInstance, loginThrottle: Throttle
   if (!user || !passwordOk || user.is_active !== 1 || isAccountExpired(user, now)) {
     // The same write whatever the reason, so the answer's timing tells nothing either.
     const reason = !user || !passwordOk ? 'invalid_credentials' : user.is_active !== 1 ? 'inactive' : 'expired'
-    await recordAudit(db, input.source, { event: 'login_failed', outcome: 'failure', userId: user?.id, clientId: user?.client_id, detail: reason }, now)
-    events.emit('login_failed', { ...input.source, userId: user?.id ?? null, clientId: user?.client_id ?? null, reason }, now)
+    const entry = { event: 'login_failed', outcome: 'failure', userId: user?.id, clientId: user?.client_id, detail: reason } as const
+    // A known account's failure is a webhook event too (never an unknown name: people type
+    // their password there), written with its audit row.
+    if (user && app.webhooks.wants('login.failed', user.client_id)) {
+      const event = { type: 'login.failed', userId: user.id, clientId: user.client_id, source: input.source, extra: { reason, backoff: armsBackoff } } as const
+      await db.transaction().execute(async (trx) => {
+        await app.webhooks.stage(trx, event, now)
+        await recordAudit(trx, input.source, entry, now)
+      })
+    } else await recordAudit(db, input.source, entry, now)
+    events.emit('login_failed', { ...input.source, userId: user?.id ?? null, clientId: user?.client_id ?? null, reason, backoff: armsBackoff }, now)
     throw noActiveAccount()
   }
   await loginThrottle.succeeded(input.login)
@@ -69,7 +79,7 @@ export async function login(app: FastifyInstance, loginThrottle: Throttle, input
       })
     : undefined
 
-  const { session, access, refresh } = await db.transaction().execute(async (trx) => {
+  const { session, access, refresh, newDevice } = await db.transaction().execute(async (trx) => {
     const session = await insertSession(trx, {
       user_id: user.id,
       client_id: user.client_id,
@@ -86,6 +96,7 @@ export async function login(app: FastifyInstance, loginThrottle: Throttle, input
       revoked_reason: null,
     })
     const subject = { userId: user.id, clientId: user.client_id, sessionId: session.id }
+    const newDevice = await sessionOpened(app, trx, { id: session.id, ...subject }, input.source, now)
     const refresh = tokens.issue('refresh', subject, now, sessionEnd, custom?.refresh)
     const access = tokens.issue('access', subject, now, sessionEnd, custom?.access)
     await insertRefreshToken(trx, {
@@ -100,11 +111,11 @@ export async function login(app: FastifyInstance, loginThrottle: Throttle, input
     if (config.KEYTURN_UPDATE_LAST_LOGIN) await touchLastLogin(trx, user.id, now)
     if (rehash) await setPasswordHash(trx, user.id, rehash, now)
     await recordAudit(trx, input.source, { event: 'login', outcome: 'success', userId: user.id, clientId: user.client_id, sessionId: session.id }, now)
-    return { session, access, refresh }
+    return { session, access, refresh, newDevice }
   })
 
   if (config.KEYTURN_UPDATE_LAST_LOGIN || rehash) app.revocations.userChanged(user.id)
-  events.emit('login', { ...input.source, userId: user.id, clientId: user.client_id, sessionId: session.id, ...device }, now)
+  events.emit('login', { ...input.source, userId: user.id, clientId: user.client_id, sessionId: session.id, ...device, newDevice }, now)
   const email = user.email ?? ''
   return {
     access: access.token,

@@ -3,10 +3,11 @@
 // instance, it never switches off.
 import type { Redis } from 'ioredis'
 import { createHash } from 'node:crypto'
-import { LoginThrottle, type Throttle } from './login-throttle.js'
+import { LoginThrottle, type Attempt, type Throttle } from './login-throttle.js'
 
 // Atomically: answer the wait if there is one; otherwise forget failures after a quiet
-// spell, count this attempt, and set the wait for the next. Returns the wait (0: go ahead).
+// spell, count this attempt, and set the wait for the next. Returns the wait, or (when it
+// let the attempt through) minus the failures in a row, this one included.
 const ATTEMPT_SCRIPT = `
 local now, free, maxd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local u0 = tonumber(redis.call('HGET', KEYS[1], 'u') or '0')
@@ -19,7 +20,7 @@ local u = 0
 if f > free then u = now + math.min(maxd, 1000 * 2 ^ (f - free - 1)) end
 redis.call('HSET', KEYS[1], 'f', f, 'l', now, 'u', u)
 redis.call('PEXPIRE', KEYS[1], maxd * 2)
-return 0
+return -f
 `
 
 export class RedisLoginThrottle implements Throttle {
@@ -41,11 +42,12 @@ export class RedisLoginThrottle implements Throttle {
   }
 
   // A wait earned in this instance's memory while Redis was away still holds.
-  async attempt(login: string, now: number): Promise<number> {
+  async attempt(login: string, now: number): Promise<Attempt> {
     const local = this.fallback.waitMs(login, now)
-    if (local > 0) return local
+    if (local > 0) return { wait: local, armsBackoff: false }
     try {
-      return Number(await this.redis.eval(ATTEMPT_SCRIPT, 1, this.key(login), now, this.free, this.maxDelayMs))
+      const answer = Number(await this.redis.eval(ATTEMPT_SCRIPT, 1, this.key(login), now, this.free, this.maxDelayMs))
+      return answer > 0 ? { wait: answer, armsBackoff: false } : { wait: 0, armsBackoff: -answer === this.free + 1 }
     } catch (err) {
       this.onError(err)
       return this.fallback.attempt(login, now)

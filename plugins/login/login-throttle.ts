@@ -16,9 +16,16 @@ interface Entry {
 
 const MAX_ENTRIES = 100_000
 
-export interface Throttle {
+export interface Attempt {
   // Milliseconds until this account may try again; 0: go ahead, and the attempt is counted.
-  attempt(login: string, now: number): Promise<number>
+  wait: number
+  // This attempt, should it fail, is the one that puts the account into backoff: the moment
+  // a burst of failures becomes suspicious (the login.failed event's `backoff`).
+  armsBackoff: boolean
+}
+
+export interface Throttle {
+  attempt(login: string, now: number): Promise<Attempt>
   // Clears the count.
   succeeded(login: string): Promise<void>
 }
@@ -37,10 +44,10 @@ export class LoginThrottle implements Throttle {
   }
 
   // Synchronous, so the check and the count are one step for concurrent requests.
-  async attempt(login: string, now: number): Promise<number> {
+  async attempt(login: string, now: number): Promise<Attempt> {
     const wait = this.waitMs(login, now)
-    if (wait === 0) this.count(login, now)
-    return wait
+    const failures = wait === 0 ? this.count(login, now) : 0
+    return { wait, armsBackoff: failures === this.free + 1 }
   }
 
   waitMs(login: string, now: number): number {
@@ -48,7 +55,8 @@ export class LoginThrottle implements Throttle {
     return entry ? Math.max(0, entry.blockedUntil - now) : 0
   }
 
-  private count(login: string, now: number): void {
+  // Returns the failures in a row, this attempt included.
+  private count(login: string, now: number): number {
     const key = LoginThrottle.key(login)
     const entry = this.entries.get(key) ?? { failures: 0, blockedUntil: 0, lastFailure: 0 }
     // A long quiet spell forgives old failures.
@@ -59,6 +67,7 @@ export class LoginThrottle implements Throttle {
     if (over > 0) entry.blockedUntil = now + Math.min(this.maxDelayMs, 1000 * 2 ** (over - 1))
     if (!this.entries.has(key) && this.entries.size >= MAX_ENTRIES) this.prune(now)
     this.entries.set(key, entry)
+    return entry.failures
   }
 
   async succeeded(login: string): Promise<void> {

@@ -10,6 +10,7 @@ import { insertSession } from '../sessions/sessions-store.js'
 import { setPasswordHash, touchLastLogin, type UserWithClient } from '../users/users-store.js'
 import { verifiedUser, type LoginInput } from './login-flow.js'
 import type { Throttle } from './login-throttle.js'
+import { sessionOpened } from './session-opened.js'
 
 export const CONSOLE_CLIENT_TYPE = 'admin_console'
 
@@ -27,12 +28,12 @@ export async function staffSignIn(
   const now = Date.now()
   if (user.is_staff !== 1 && user.is_superuser !== 1) {
     await recordAudit(db, input.source, { event: 'login_failed', outcome: 'failure', userId: user.id, clientId: user.client_id, detail: 'not_staff' }, now)
-    events.emit('login_failed', { ...input.source, userId: user.id, clientId: user.client_id, reason: 'not_staff' }, now)
+    events.emit('login_failed', { ...input.source, userId: user.id, clientId: user.client_id, reason: 'not_staff', backoff: false }, now)
     throw errors.permissionDenied()
   }
   const rehash = passwords.needsRehash(user.password_hash) ? await passwords.hash(input.password) : undefined
   const expiresAt = now + sessions.policy.lifetimeMs
-  const sessionId = await db.transaction().execute(async (trx) => {
+  const { sessionId, newDevice } = await db.transaction().execute(async (trx) => {
     const { id } = await insertSession(trx, {
       user_id: user.id,
       client_id: user.client_id,
@@ -48,13 +49,14 @@ export async function staffSignIn(
       revoked_at: null,
       revoked_reason: null,
     })
+    const newDevice = await sessionOpened(app, trx, { id, userId: user.id, clientId: user.client_id }, input.source, now)
     await record(trx, id, now)
     if (config.KEYTURN_UPDATE_LAST_LOGIN) await touchLastLogin(trx, user.id, now)
     if (rehash) await setPasswordHash(trx, user.id, rehash, now)
     await recordAudit(trx, input.source, { event: 'login', outcome: 'success', userId: user.id, clientId: user.client_id, sessionId: id, detail: CONSOLE_CLIENT_TYPE }, now)
-    return id
+    return { sessionId: id, newDevice }
   })
   if (config.KEYTURN_UPDATE_LAST_LOGIN || rehash) app.revocations.userChanged(user.id)
-  events.emit('login', { ...input.source, userId: user.id, clientId: user.client_id, sessionId, clientType: CONSOLE_CLIENT_TYPE, deviceName: input.deviceName }, now)
+  events.emit('login', { ...input.source, userId: user.id, clientId: user.client_id, sessionId, clientType: CONSOLE_CLIENT_TYPE, deviceName: input.deviceName, newDevice }, now)
   return { user, sessionId, expiresAt }
 }

@@ -21,22 +21,43 @@ export function authMetrics(fastify: FastifyInstance, registry: Registry): void 
     'Sessions ended, by reason (logout, logout_all, revoke, admin, reuse, password_change, deactivation)',
     ['reason'],
   )
+  const suspicious = counter(
+    'keyturn_suspicious_activity_total',
+    'Signs worth a look, by kind: reuse_detected (a rotated refresh token presented again), login_backoff (an account entered the failed-login backoff), new_device (a login from an address and user agent the user never used)',
+    ['kind'],
+  )
   const limited = counter('keyturn_rate_limited_total', 'Requests refused by a per-IP limit, by the limit (login, refresh, verify, blacklist, ...)', ['kind'])
   // Every outcome at 0 from the start, so a rate() has a series before the first event.
   for (const outcome of ['success', 'invalid_credentials', 'inactive', 'expired', 'not_staff']) logins.labels(outcome).inc(0)
   for (const outcome of ['rotated', 'retried', 'reuse_detected']) refreshes.labels(outcome).inc(0)
   reuses.inc(0)
+  for (const kind of ['reuse_detected', 'login_backoff', 'new_device']) suspicious.labels(kind).inc(0)
   for (const reason of END_REASONS) revoked.labels(reason).inc(0)
 
   const { events } = fastify
-  events.on('login', () => logins.labels('success').inc(), 'metrics')
-  events.on('login_failed', (event) => logins.labels(event.reason).inc(), 'metrics')
+  events.on(
+    'login',
+    (event) => {
+      logins.labels('success').inc()
+      if (event.newDevice) suspicious.labels('new_device').inc()
+    },
+    'metrics',
+  )
+  events.on(
+    'login_failed',
+    (event) => {
+      logins.labels(event.reason).inc()
+      if (event.backoff) suspicious.labels('login_backoff').inc()
+    },
+    'metrics',
+  )
   events.on('refresh', (event) => refreshes.labels(event.retried ? 'retried' : 'rotated').inc(), 'metrics')
   events.on(
     'reuse_detected',
     () => {
       refreshes.labels('reuse_detected').inc()
       reuses.inc()
+      suspicious.labels('reuse_detected').inc()
     },
     'metrics',
   )

@@ -10,6 +10,7 @@ import { authMetrics } from './auth-metrics.js'
 import { httpMetrics } from './http-metrics.js'
 import { metricsListener } from './metrics-listener.js'
 import { serviceMetrics } from './service-metrics.js'
+import { webhookMetrics } from './webhook-metrics.js'
 
 export interface Metrics {
   registry: Registry
@@ -34,6 +35,7 @@ export default fp(
     httpMetrics(fastify, registry)
     authMetrics(fastify, registry)
     serviceMetrics(fastify, registry)
+    webhookMetrics(fastify, registry)
     const listener = metricsListener(fastify.log, registry)
     // Once the app is ready, so that a scrape never meets a half-built service; a port in use
     // fails the start.
@@ -43,5 +45,5 @@ export default fp(
     })
     fastify.addHook('onClose', async () => listener.close())
   },
-  { name: 'metrics', dependencies: ['config', 'db', 'events', 'passwords', 'revocations', 'rate-limit', 'admin'] },
+  { name: 'metrics', dependencies: ['config', 'db', 'events', 'passwords', 'revocations', 'rate-limit', 'admin', 'webhooks'] },
 )

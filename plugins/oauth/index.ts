@@ -74,7 +74,7 @@ export default fp(
           knownCredentials.forget(basic as string)
         }
         const { clientId, secret } = clientCredentials(request)
-        const wait = await throttle.attempt(clientId, Date.now())
+        const { wait } = await throttle.attempt(clientId, Date.now())
         if (wait > 0) throw clientThrottled(wait)
         const authenticated = await serviceAccounts.authenticate(clientId, secret, Date.now())
         if (authenticated === undefined) {

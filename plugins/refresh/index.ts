@@ -24,5 +24,5 @@ export default fp(
       rateLimit: fastify.rateLimits.perIp('refresh', fastify.config.KEYTURN_REFRESH_RATE_LIMIT),
     } satisfies RefreshService)
   },
-  { name: 'refresh', dependencies: ['config', 'rate-limit', 'db', 'tokens', 'sessions', 'revocations', 'audit', 'events'] },
+  { name: 'refresh', dependencies: ['config', 'rate-limit', 'db', 'tokens', 'sessions', 'revocations', 'audit', 'events', 'webhooks'] },
 )

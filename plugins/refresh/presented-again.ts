@@ -10,7 +10,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { RefreshResponse } from '../../schemas/refresh.js'
 import { recordAudit, type AuditEntry, type AuditSource } from '../audit/audit-trail.js'
-import { sessionsEnded } from '../sessions/session-ending.js'
+import { sessionsEnded, stageSessionsEnded } from '../sessions/session-ending.js'
 import { isSessionActive } from '../sessions/session-policy.js'
 import { revokeSession } from '../sessions/sessions-store.js'
 import type { RefreshSession } from './refresh-context.js'
@@ -61,6 +61,14 @@ async function reuseDetected(app: FastifyInstance, r: Rotation): Promise<never> 
   const { sessionId } = r.subject
   const ended = await app.db.transaction().execute(async (trx) => {
     const revoked = await revokeSession(trx, sessionId, 'refresh_token_reuse', r.now)
+    if (revoked) {
+      if (app.webhooks.wants('session.reuse_detected', r.subject.clientId)) {
+        // The address that presented the rotated token, beside the session's own.
+        const extra = { presented_from: { ip_address: r.source.ip, user_agent: r.source.userAgent } }
+        await app.webhooks.stage(trx, { type: 'session.reuse_detected', ...r.subject, extra }, r.now)
+      }
+      await stageSessionsEnded(app, trx, [sessionId], r.subject, 'refresh_token_reuse', r.now)
+    }
     await recordAudit(trx, r.source, auditEntry(r, 'refresh_reuse'), r.now)
     return revoked
   })

@@ -6,8 +6,9 @@ import type { Generated } from 'kysely'
 // every instance drops from memory (they carry its name). 'key': the managed signing keys
 // changed (a rotation, a revoke); every instance reads them again (no subject: 0).
 // 'service': a service account changed (disabled, rescoped, its secret rotated, deleted);
-// every instance drops what it keeps of it.
-export type RevocationKind = 'session' | 'user' | 'client' | 'key' | 'service'
+// every instance drops what it keeps of it. 'webhook': an endpoint changed; every instance
+// reads again which endpoints want which events.
+export type RevocationKind = 'session' | 'user' | 'client' | 'key' | 'service' | 'webhook'
 
 export interface RevocationTable {
   id: Generated<number>

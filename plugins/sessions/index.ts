@@ -33,5 +33,5 @@ export default fp(
       endAll: (owner, ending, keep) => endUserSessions(fastify, owner, ending, keep),
     } satisfies SessionsService)
   },
-  { name: 'sessions', dependencies: ['db', 'revocations', 'audit', 'events'] },
+  { name: 'sessions', dependencies: ['db', 'revocations', 'audit', 'events', 'webhooks'] },
 )

@@ -2,6 +2,7 @@
 // before it answers and tells this instance's memory at once; other instances learn it from
 // the revocation log.
 import type { FastifyInstance } from 'fastify'
+import type { Executor } from '../infra/store/database.js'
 import { recordAudit, type AuditSource } from '../audit/audit-trail.js'
 import type { SessionEndReason } from '../events/event-types.js'
 import { revokeSession, revokeUserSessions } from './sessions-store.js'
@@ -29,6 +30,13 @@ export function sessionsEnded(app: FastifyInstance, ids: readonly number[], owne
   }
 }
 
+// Inside the transaction that ended these sessions: a session.revoked webhook event for each.
+export async function stageSessionsEnded(app: FastifyInstance, trx: Executor, ids: readonly number[], owner: SessionOwner, reason: string, now: number, actorId: number | null = null): Promise<void> {
+  if (ids.length === 0 || !app.webhooks.wants('session.revoked', owner.clientId)) return
+  const extra = { reason: EVENT_REASONS[reason] ?? 'revoke', actor_id: actorId }
+  for (const sessionId of ids) await app.webhooks.stage(trx, { type: 'session.revoked', ...owner, sessionId, extra }, now)
+}
+
 // Why a session ends, as the trail records it: a logout, or a revocation by the user or by
 // staff (actorId, when it is not the session's own user).
 export interface Ending {
@@ -49,7 +57,10 @@ export async function endSession(app: FastifyInstance, sessionId: number, owner:
   const now = Date.now()
   const ended = await app.db.transaction().execute(async (trx) => {
     const revoked = await revokeSession(trx, sessionId, ending.reason, now)
-    if (revoked) await recordEnding(trx, sessionId, owner, ending, now)
+    if (revoked) {
+      await stageSessionsEnded(app, trx, [sessionId], owner, ending.reason, now, ending.actorId ?? null)
+      await recordEnding(trx, sessionId, owner, ending, now)
+    }
     return revoked
   })
   if (ended) sessionsEnded(app, [sessionId], owner, ending.reason, now, ending.actorId ?? null)
@@ -60,6 +71,7 @@ export async function endSession(app: FastifyInstance, sessionId: number, owner:
 export async function endUserSessions(app: FastifyInstance, owner: SessionOwner, ending: Ending, keep?: number, now = Date.now()): Promise<number> {
   const ids = await app.db.transaction().execute(async (trx) => {
     const ended = await revokeUserSessions(trx, owner.userId, ending.reason, now, keep)
+    await stageSessionsEnded(app, trx, ended, owner, ending.reason, now, ending.actorId ?? null)
     for (const id of ended) await recordEnding(trx, id, owner, ending, now)
     return ended
   })

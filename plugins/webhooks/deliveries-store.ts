@@ -1,0 +1,108 @@
+// The outbox's queries: claiming due deliveries (each by one instance: SKIP LOCKED on
+// Postgres; SQLite has one writer), recording an attempt, and the delivery log.
+import type { Executor } from '../infra/store/database.js'
+import { isPostgres } from '../infra/store/database.js'
+
+export interface ClaimedDelivery {
+  id: number
+  attempts: number
+  eventId: string
+  eventCreatedAt: number
+  body: string
+  endpointId: number
+  url: string
+  isActive: boolean
+  secrets: string[]
+}
+
+// Marks up to `limit` due deliveries as this instance's until `lockedUntil` and returns them
+// with what sending needs.
+export async function claimDue(db: Executor, now: number, lockedUntil: number, limit: number): Promise<ClaimedDelivery[]> {
+  // A read first: an idle outbox costs no write (on SQLite, no turn at the write lock).
+  const due = await db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('state', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .limit(1)
+    .executeTakeFirst()
+  if (due === undefined) return []
+  const pg = isPostgres(db)
+  const claimed = await db
+    .updateTable('webhook_deliveries')
+    .set({ locked_until: lockedUntil })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('state', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<', now)]))
+        .orderBy('next_attempt_at')
+        .limit(limit)
+        .$if(pg, (q) => q.forUpdate().skipLocked()),
+    )
+    .returning('id')
+    .execute()
+  if (claimed.length === 0) return []
+  const rows = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+    .innerJoin('webhook_endpoints as p', 'p.id', 'd.endpoint_id')
+    .select(['d.id', 'd.attempts', 'e.id as event_id', 'e.created_at as event_created_at', 'e.body', 'p.id as endpoint_id', 'p.url', 'p.is_active', 'p.secret', 'p.previous_secret', 'p.previous_secret_expires_at'])
+    .where('d.id', 'in', claimed.map((row) => row.id))
+    .execute()
+  return rows.map((row) => ({
+    id: row.id,
+    attempts: row.attempts,
+    eventId: row.event_id,
+    eventCreatedAt: Number(row.event_created_at),
+    body: row.body,
+    endpointId: row.endpoint_id,
+    url: row.url,
+    isActive: row.is_active === 1,
+    secrets: row.previous_secret !== null && Number(row.previous_secret_expires_at) > now ? [row.secret, row.previous_secret] : [row.secret],
+  }))
+}
+
+export interface Outcome {
+  attemptedAt: number
+  statusCode: number | null
+  error: string | null
+  durationMs: number
+  // When to try again; null: delivered (error null) or given up.
+  nextRetryAt: number | null
+}
+
+export async function recordAttempt(db: Executor, delivery: ClaimedDelivery, outcome: Outcome): Promise<void> {
+  const delivered = outcome.error === null
+  await db
+    .insertInto('webhook_attempts')
+    .values({
+      delivery_id: delivery.id,
+      endpoint_id: delivery.endpointId,
+      attempted_at: outcome.attemptedAt,
+      status_code: outcome.statusCode,
+      error: outcome.error,
+      duration_ms: outcome.durationMs,
+      next_retry_at: outcome.nextRetryAt,
+    })
+    .execute()
+  const finished = outcome.nextRetryAt === null
+  await db
+    .updateTable('webhook_deliveries')
+    .set({
+      attempts: delivery.attempts + 1,
+      locked_until: null,
+      state: delivered ? 'delivered' : finished ? 'failed' : 'pending',
+      next_attempt_at: outcome.nextRetryAt ?? outcome.attemptedAt,
+      finished_at: finished ? outcome.attemptedAt : null,
+    })
+    .where('id', '=', delivery.id)
+    .execute()
+}
+
+export async function pendingCount(db: Executor): Promise<number> {
+  const row = await db.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow()
+  return Number(row.n)
+}
