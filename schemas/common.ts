@@ -12,7 +12,7 @@ export const FieldErrors = Type.Record(Type.String(), Type.Array(Type.String()),
 })
 
 // 400 can be field errors or a parse error; both are objects of strings/arrays.
-export const BadRequest = Type.Union([FieldErrors, Detail], { description: 'Invalid input' })
+export const BadRequest = Type.Union([FieldErrors, Detail], { title: 'BadRequest', description: 'Invalid input' })
 
 export const TokenErrorBody = Type.Object(
   {
@@ -29,10 +29,10 @@ export const TokenErrorBody = Type.Object(
 
 export const ServiceUnavailable = Type.Object(
   { detail: Type.String(), code: Type.Literal('service_unavailable') },
-  { description: 'The store is unreachable; nothing was changed' },
+  { title: 'ServiceUnavailable', description: 'The store is unreachable; nothing was changed' },
 )
 
-export const Empty = Type.Object({}, { additionalProperties: false })
+export const Empty = Type.Object({}, { title: 'Empty', additionalProperties: false })
 
 export const IsoTime = Type.String({ format: 'date-time' })
 export const NullableText = Type.Union([Type.String(), Type.Null()])

@@ -8,16 +8,29 @@ import { fallbackOperationId } from './openapi-operations.js'
 type Schema = Record<string, unknown>
 type RouteSchema = FastifySchema & { operationId?: string; hide?: boolean; response?: Record<string, unknown>; [key: string]: unknown }
 
-function named(schema: unknown): schema is Schema & { $id: string } {
-  return typeof schema === 'object' && schema !== null && typeof (schema as Schema).$id === 'string'
+function isObject(value: unknown): value is Schema {
+  return typeof value === 'object' && value !== null
 }
 
-// @fastify/swagger turns a named schema ($id) into a component only where it is nested: a
-// body or response that is itself named is wrapped, so that it too is a $ref (unwrapped again
-// by `unwrapNamedSchemas`). An endpoint's aliases then share its components.
+// A schema's component name is its `title` (or its $id). The routes' schemas name their
+// shared pieces with a title, not an $id: the same $id twice in one response (an item in both
+// the offset and the cursor page) fails fast-json-stringify. The document's copy gets the $id
+// @fastify/swagger makes a component of.
+function withIds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withIds)
+  if (!isObject(node)) return node
+  const copy = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, withIds(value)]))
+  if (typeof node.title === 'string' && node.$id === undefined) copy.$id = node.title
+  return copy
+}
+
+// @fastify/swagger makes a component of a named schema only where it is nested: a body or
+// response that is itself named is wrapped, so that it too is a $ref (unwrapped again by
+// `unwrapNamedSchemas`). An endpoint's aliases then share its components.
 function asReference(schema: unknown): unknown {
-  if (!named(schema)) return schema
-  return { ...(typeof schema.description === 'string' ? { description: schema.description } : {}), allOf: [schema] }
+  const named = withIds(schema)
+  if (!isObject(named) || typeof named.$id !== 'string') return named
+  return { ...(typeof named.description === 'string' ? { description: named.description } : {}), allOf: [named] }
 }
 
 function mapValues(record: Record<string, unknown>, fn: (value: unknown) => unknown): Record<string, unknown> {
@@ -42,10 +55,6 @@ export function documentRoute({ schema, url, route }: { schema: FastifySchema; u
       ...(own.response === undefined ? {} : { response: mapValues(own.response, asReference) }),
     } as FastifySchema,
   }
-}
-
-function isObject(value: unknown): value is Schema {
-  return typeof value === 'object' && value !== null
 }
 
 // `{ allOf: [{ $ref }] }` (with at most a description beside it) -> `{ $ref }`, everywhere.
