@@ -155,7 +155,9 @@ t.test('the OpenAPI document for client generators', async (t) => {
   t.test("Redocly's recommended rules (redocly.yaml) pass", async (t) => {
     const redocly = join(ROOT, 'node_modules/.bin/redocly')
     const args = ['lint', join(dir, 'openapi.json'), '--config', join(ROOT, 'redocly.yaml'), '--format=json']
-    const { stdout } = await promisify(execFile)(redocly, args, { maxBuffer: 16 * 1024 * 1024 }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }))
+    // Offline: no usage telemetry, no update check.
+    const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' }
+    const { stdout } = await promisify(execFile)(redocly, args, { env, maxBuffer: 16 * 1024 * 1024 }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }))
     const report = JSON.parse(stdout) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string; location: { pointer: string }[] }[] }
     const problems = report.problems.map((p) => `${p.ruleId} ${p.location[0]?.pointer ?? ''}: ${p.message}`)
     t.same(report.totals, { ...report.totals, errors: 0, warnings: 0 }, 'no errors, no warnings')
