@@ -1,8 +1,9 @@
 // The OpenAPI 3 document, built by @fastify/swagger from the routes' TypeBox schemas, and
 // two readers of it: Swagger UI and ReDoc. ReDoc comes from its npm package, so the page
 // works without reaching any CDN. The document is for client generators too: every
-// operation has an operationId, named schemas are components under their $id, and it lints
-// clean with Redocly's recommended rules (redocly.yaml, test/plugins/infra/openapi-client.test.ts).
+// operation has an operationId, named schemas (a title or an $id) are components under that
+// name, and it lints clean with Redocly's recommended rules (redocly.yaml,
+// test/plugins/infra/openapi-client.test.ts).
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
@@ -29,7 +30,8 @@ const redocPage = `<!DOCTYPE html>
 export default fp(
   async (fastify) => {
     await fastify.register(swagger, {
-      // A named schema's component is called by its $id (the default is def-0, def-1, ...).
+      // A named schema's component is called by its $id (the default is def-0, def-1, ...);
+      // documentRoute gives a titled schema its title as $id.
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
       },
