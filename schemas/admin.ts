@@ -12,7 +12,7 @@ export const AdminSessionView = Type.Intersect([
     revoked_at: Type.Union([IsoTime, Type.Null()]),
     revoked_reason: NullableText,
   }),
-])
+], { title: 'AdminSession' })
 export type AdminSessionView = Static<typeof AdminSessionView>
 
 

@@ -34,7 +34,7 @@ export const AuditEventView = Type.Object({
   ip_address: NullableText,
   user_agent: NullableText,
   detail: Type.Union([Type.String(), Type.Null()], { description: 'a reason code: never a secret' }),
-})
+}, { title: 'AuditEvent' })
 
 export const AuditQuery = Type.Composite([
   Pagination,

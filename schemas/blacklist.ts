@@ -3,8 +3,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { RequiredString } from './common.js'
 
-export const BlacklistBody = Type.Object({ refresh: RequiredString() })
+export const BlacklistBody = Type.Object({ refresh: RequiredString() }, { title: 'BlacklistRequest' })
 export type BlacklistBody = Static<typeof BlacklistBody>
 
-export const LoggedOut = Type.Object({ detail: Type.String() })
-export const SessionLoggedOut = Type.Object({ message: Type.String(), detail: Type.String() })
+export const LoggedOut = Type.Object({ detail: Type.String() }, { title: 'LoggedOut' })
+export const SessionLoggedOut = Type.Object({ message: Type.String(), detail: Type.String() }, { title: 'SessionLoggedOut' })

@@ -12,7 +12,7 @@ export const FieldErrors = Type.Record(Type.String(), Type.Array(Type.String()),
 })
 
 // 400 can be field errors or a parse error; both are objects of strings/arrays.
-export const BadRequest = Type.Union([FieldErrors, Detail], { description: 'Invalid input' })
+export const BadRequest = Type.Union([FieldErrors, Detail], { title: 'BadRequest', description: 'Invalid input' })
 
 export const TokenErrorBody = Type.Object(
   {
@@ -29,10 +29,10 @@ export const TokenErrorBody = Type.Object(
 
 export const ServiceUnavailable = Type.Object(
   { detail: Type.String(), code: Type.Literal('service_unavailable') },
-  { description: 'The store is unreachable; nothing was changed' },
+  { title: 'ServiceUnavailable', description: 'The store is unreachable; nothing was changed' },
 )
 
-export const Empty = Type.Object({}, { additionalProperties: false })
+export const Empty = Type.Object({}, { title: 'Empty', additionalProperties: false })
 
 export const IsoTime = Type.String({ format: 'date-time' })
 export const NullableText = Type.Union([Type.String(), Type.Null()])
@@ -55,6 +55,8 @@ export function withAuthErrors<R extends Record<number, TSchema>>(responses: R) 
 }
 
 export const bearerSecurity = [{ bearerAuth: [] as string[] }]
+// A route anyone may call (the document would otherwise leave its security undeclared).
+export const publicSecurity: Array<Record<string, string[]>> = []
 
 // A DRF CharField that does not accept blank strings; `trim` mirrors trim_whitespace.
 export const RequiredString = (opts: { trim?: boolean; maxLength?: number } = {}) =>
@@ -93,6 +95,9 @@ export const AnyPage = <T extends TSchema>(item: T) => Type.Union([Page(item), C
 
 // A row's id in a path. DRF routers match any segment; a non-numeric id is simply not found.
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 30 }) })
+// IdParams as the OpenAPI document gives it to clients, who send an integer (validating it as
+// one would answer 400 for a non-number, where the contract says 404).
+export const IdPathParams = Type.Object({ id: Type.Integer({ minimum: 1, description: "the row's id" }) })
 export function parseId(raw: string): number | undefined {
   return /^[0-9]{1,15}$/.test(raw) ? Number(raw) : undefined
 }

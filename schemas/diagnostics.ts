@@ -2,10 +2,11 @@
 import { Type, type TSchema } from '@sinclair/typebox'
 import { bearerSecurity, withAuthErrors } from './common.js'
 
-export const TestAuthResponse = Type.Object({ message: Type.String(), authenticated: Type.Boolean(), user: Type.String() })
-export const ProtectedResponse = Type.Object({ message: Type.String() })
+export const TestAuthResponse = Type.Object({ message: Type.String(), authenticated: Type.Boolean(), user: Type.String() }, { title: 'TestAuthResponse' })
+export const ProtectedResponse = Type.Object({ message: Type.String() }, { title: 'ProtectedResponse' })
 
-export const diagnosticSchema = <T extends TSchema>(summary: string, ok: T) => ({
+export const diagnosticSchema = <T extends TSchema>(operationId: string, summary: string, ok: T) => ({
+  operationId,
   tags: ['diagnostics'],
   summary,
   security: bearerSecurity,

@@ -1,4 +1,4 @@
 // Probes for orchestrators: /health/live and /health/ready.
 import { Type } from '@sinclair/typebox'
 
-export const HealthStatus = Type.Object({ status: Type.String() })
+export const HealthStatus = Type.Object({ status: Type.String() }, { title: 'HealthStatus' })

@@ -13,10 +13,10 @@ export const PublicJwk = Type.Object(
     n: Type.Optional(Type.String()),
     e: Type.Optional(Type.String()),
   },
-  { description: 'A public key; never a private or HMAC one' },
+  { title: 'PublicJwk', description: 'A public key; never a private or HMAC one' },
 )
 
-export const Jwks = Type.Object({ keys: Type.Array(PublicJwk) })
+export const Jwks = Type.Object({ keys: Type.Array(PublicJwk) }, { title: 'Jwks' })
 
 // RFC 8414 authorization server metadata, as far as Keyturn is one (client credentials,
 // introspection, revocation; no authorization endpoint, no ID tokens).
@@ -32,4 +32,4 @@ export const ServerMetadata = Type.Object({
   introspection_endpoint_auth_methods_supported: Type.Array(Type.String()),
   revocation_endpoint_auth_methods_supported: Type.Array(Type.String()),
   scopes_supported: Type.Optional(Type.Array(Type.String())),
-})
+}, { title: 'ServerMetadata' })

@@ -15,7 +15,7 @@ export const LoginBody = Type.Object(
     ),
     telegram_username: OptionalText(255),
   },
-  { description: '`username` may be the username or the email; `login` is accepted in its place.' },
+  { title: 'LoginRequest', description: '`username` may be the username or the email; `login` is accepted in its place.' },
 )
 export type LoginBody = Static<typeof LoginBody>
 
@@ -25,7 +25,7 @@ export const UserSummary = Type.Object({
   email: Type.String(),
   first_name: Type.String(),
   last_name: Type.String(),
-})
+}, { title: 'UserSummary' })
 
 export const LoginResponse = Type.Object({
   access: Type.String(),
@@ -37,5 +37,5 @@ export const LoginResponse = Type.Object({
   client_name: Type.Union([Type.String(), Type.Null()]),
   user: UserSummary,
   session_id: Type.Integer(),
-})
+}, { title: 'LoginResponse' })
 export type LoginResponse = Static<typeof LoginResponse>

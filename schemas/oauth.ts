@@ -11,20 +11,20 @@ export const TokenRequest = Type.Object({
   grant_type: Type.Optional(Type.String({ maxLength: 100, description: 'client_credentials' })),
   scope: Type.Optional(Type.String({ maxLength: 1000, description: "space-separated; a subset of the account's (default: all of them)" })),
   ...ClientAuth,
-})
+}, { title: 'ClientCredentialsRequest' })
 
 export const TokenGrant = Type.Object({
   access_token: Type.String(),
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer(),
   scope: Type.String(),
-})
+}, { title: 'ClientCredentialsGrant' })
 
 export const TokenInRequest = Type.Object({
   token: Type.Optional(Type.String({ maxLength: 16384 })),
   token_type_hint: Type.Optional(Type.String({ maxLength: 100, description: 'access_token or refresh_token (a hint only)' })),
   ...ClientAuth,
-})
+}, { title: 'OAuthTokenRequest' })
 
 export const Introspection = Type.Object(
   {
@@ -42,13 +42,13 @@ export const Introspection = Type.Object(
     iss: Type.Optional(Type.String()),
     aud: Type.Optional(Type.String()),
   },
-  { description: '{"active": false} alone for anything expired, revoked, forged, or of another tenant' },
+  { title: 'Introspection', description: '{"active": false} alone for anything expired, revoked, forged, or of another tenant' },
 )
 
 export const OAuthError = Type.Object({
   error: Type.String({ enum: ['invalid_request', 'invalid_client', 'invalid_grant', 'unsupported_grant_type', 'invalid_scope'] }),
   error_description: Type.Optional(Type.String()),
-})
+}, { title: 'OAuthError' })
 
 // HTTP Basic, or client_id and client_secret in the body (which OpenAPI cannot name).
 export const clientSecurity: Array<Record<string, string[]>> = [{ clientBasic: [] }, {}]

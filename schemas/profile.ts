@@ -24,5 +24,5 @@ export const Profile = Type.Object({
     created_at: IsoTime,
     updated_at: IsoTime,
   }),
-})
+}, { title: 'Profile' })
 export type Profile = Static<typeof Profile>

@@ -15,15 +15,15 @@ export const SessionView = Type.Object({
   user_agent: NullableText,
   is_active: Type.Boolean(),
   is_current: Type.Boolean(),
-})
+}, { title: 'Session' })
 export type SessionView = Static<typeof SessionView>
 
 export { IdParams as SessionIdParams, parseId as parseSessionId } from './common.js'
 
-export const SessionRevoked = Type.Object({ message: Type.String(), id: Type.Integer() })
+export const SessionRevoked = Type.Object({ message: Type.String(), id: Type.Integer() }, { title: 'SessionRevoked' })
 
 export const RevokeAllBody = Type.Object({
   keep_current: Type.Optional(Type.Boolean({ default: false, description: "keep the caller's own session" })),
-})
+}, { title: 'RevokeAllRequest' })
 
-export const RevokedCount = Type.Object({ message: Type.String(), revoked_sessions: Type.Integer() })
+export const RevokedCount = Type.Object({ message: Type.String(), revoked_sessions: Type.Integer() }, { title: 'RevokedCount' })

@@ -6,14 +6,23 @@
 // OAuth endpoints are. Only with KEYTURN_ISSUER (the issuer is the document's identity).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../plugins/infra/api-error.js'
-import { Detail } from '../../schemas/common.js'
+import { withAliases } from '../../plugins/infra/openapi-operations.js'
+import { Detail, publicSecurity } from '../../schemas/common.js'
 import { Jwks, ServerMetadata } from '../../schemas/keys.js'
 
 const wellKnown: FastifyPluginAsyncTypebox = async (fastify) => {
   const cacheControl = `public, max-age=${Math.floor(fastify.config.KEYTURN_JWKS_MAX_AGE / 1000)}`
   fastify.get(
     '/jwks.json',
-    { schema: { tags: ['keys'], summary: 'The public keys that verify access and refresh tokens (JWKS)', response: { 200: Jwks } } },
+    {
+      schema: {
+        operationId: 'getJwks',
+        tags: ['keys'],
+        summary: 'The public keys that verify access and refresh tokens (JWKS)',
+        security: publicSecurity,
+        response: { 200: Jwks },
+      },
+    },
     async (_request, reply) => {
       reply.header('cache-control', cacheControl)
       return fastify.keys.jwks()
@@ -25,16 +34,17 @@ const wellKnown: FastifyPluginAsyncTypebox = async (fastify) => {
   const issuer = fastify.config.KEYTURN_ISSUER
   const issuerBase = issuer !== undefined && /^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined
   const scopes = fastify.config.KEYTURN_SCOPES
-  for (const path of ['/oauth-authorization-server', '/openid-configuration']) {
+  const metadata = {
+    operationId: 'getAuthorizationServerMetadata',
+    tags: ['keys'],
+    summary: 'Authorization server metadata (RFC 8414); 404 without KEYTURN_ISSUER',
+    security: publicSecurity,
+    response: { 200: ServerMetadata, 404: Detail },
+  }
+  for (const [path, schema] of withAliases('GET', '/.well-known', ['/oauth-authorization-server', '/openid-configuration'], metadata)) {
     fastify.get(
       path,
-      {
-        schema: {
-          tags: ['keys'],
-          summary: 'Authorization server metadata (RFC 8414); 404 without KEYTURN_ISSUER',
-          response: { 200: ServerMetadata, 404: Detail },
-        },
-      },
+      { schema },
       async (request, reply) => {
         if (issuer === undefined) throw errors.notFound()
         const base = issuerBase ?? `${request.protocol}://${request.host}`

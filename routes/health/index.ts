@@ -4,11 +4,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'kysely'
 import { errors } from '../../plugins/infra/api-error.js'
 import { pendingMigrations } from '../../plugins/infra/store/migrate.js'
-import { ServiceUnavailable } from '../../schemas/common.js'
+import { publicSecurity, ServiceUnavailable } from '../../schemas/common.js'
 import { HealthStatus as Status } from '../../schemas/health.js'
 
 const health: FastifyPluginAsyncTypebox = async (fastify) => {
-  fastify.get('/live', { config: { probe: true }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: Status } } }, async () => ({
+  fastify.get('/live', { config: { probe: true }, schema: { operationId: 'getLiveness', tags: ['health'], summary: 'The process is up', security: publicSecurity, response: { 200: Status } } }, async () => ({
     status: 'ok',
   }))
 
@@ -17,8 +17,10 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       config: { probe: true },
       schema: {
+        operationId: 'getReadiness',
         tags: ['health'],
         summary: 'The store is reachable and migrated',
+        security: publicSecurity,
         response: { 200: Status, 503: ServiceUnavailable },
       },
     },

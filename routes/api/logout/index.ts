@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { TSchema } from '@sinclair/typebox'
 import { sourceOf } from '../../../plugins/audit/audit-trail.js'
 import { BlacklistBody, LoggedOut, SessionLoggedOut } from '../../../schemas/blacklist.js'
-import { bearerSecurity, Detail, withAuthErrors } from '../../../schemas/common.js'
+import { bearerSecurity, Detail, publicSecurity, withAuthErrors } from '../../../schemas/common.js'
 import { RevokedCount } from '../../../schemas/sessions.js'
 
 export const prefixOverride = '/api'
@@ -16,28 +16,29 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
   const authenticated = [...blacklist.rateLimit, fastify.authenticate]
 
   // A logout by refresh token; `bearer`: the token must be the caller's.
-  const byToken = <T extends TSchema>(summary: string, ok: T, bearer = false) => ({
+  const byToken = <T extends TSchema>(operationId: string, summary: string, ok: T, bearer = false) => ({
     onRequest: bearer ? authenticated : blacklist.rateLimit,
     schema: {
+      operationId,
       tags,
       summary,
-      ...(bearer ? { security: bearerSecurity } : {}),
+      security: bearer ? bearerSecurity : publicSecurity,
       body: BlacklistBody,
       response: withAuthErrors({ 200: ok, 429: Detail }),
     },
   })
 
-  fastify.post('/logout/', byToken('Log out: blacklist the refresh token and end its session', LoggedOut), async (request) => {
+  fastify.post('/logout/', byToken('logout', 'Log out: blacklist the refresh token and end its session', LoggedOut), async (request) => {
     await blacklist.add(request.body.refresh, { source: sourceOf(request) })
     return { detail: 'Successfully logged out.' }
   })
 
-  fastify.post('/users/auth/logout/', byToken("Log out (authenticated): the refresh token must be the caller's", LoggedOut, true), async (request) => {
+  fastify.post('/users/auth/logout/', byToken('logoutOwnToken', "Log out (authenticated): the refresh token must be the caller's", LoggedOut, true), async (request) => {
     await blacklist.add(request.body.refresh, { ownerId: request.user.id, source: sourceOf(request) })
     return { detail: 'Logged out successfully.' }
   })
 
-  fastify.post('/v1/auth/logout/', byToken('Log out: end the session of the refresh token', SessionLoggedOut), async (request) => {
+  fastify.post('/v1/auth/logout/', byToken('logoutSession', 'Log out: end the session of the refresh token', SessionLoggedOut), async (request) => {
     await blacklist.add(request.body.refresh, { source: sourceOf(request) })
     return { message: 'Logout successful', detail: 'Session revoked and token blacklisted' }
   })
@@ -47,6 +48,7 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       onRequest: authenticated,
       schema: {
+        operationId: 'logoutEverywhere',
         tags,
         summary: 'Log out from every device',
         security: bearerSecurity,

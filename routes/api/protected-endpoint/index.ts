@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { diagnosticSchema, ProtectedResponse } from '../../../schemas/diagnostics.js'
 
-const schema = diagnosticSchema('A route that needs a valid access token', ProtectedResponse)
+const schema = diagnosticSchema('getProtectedEndpoint', 'A route that needs a valid access token', ProtectedResponse)
 
 const protectedEndpoint: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/', { prefixTrailingSlash: 'slash', schema, onRequest: fastify.authenticate }, async () => ({ message: 'You have accessed a protected route!' }))

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { diagnosticSchema, TestAuthResponse } from '../../../schemas/diagnostics.js'
 
-const schema = diagnosticSchema('Check that JWT authentication works', TestAuthResponse)
+const schema = diagnosticSchema('testAuth', 'Check that JWT authentication works', TestAuthResponse)
 
 const testAuth: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/', { prefixTrailingSlash: 'slash', schema, onRequest: fastify.authenticate }, async (request) => ({

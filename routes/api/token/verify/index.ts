@@ -1,20 +1,23 @@
 // POST /api/token/verify/ and its aliases: is this access or refresh token good?
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Detail, Empty, withAuthErrors } from '../../../../schemas/common.js'
+import { withAliases } from '../../../../plugins/infra/openapi-operations.js'
+import { Detail, Empty, publicSecurity, withAuthErrors } from '../../../../schemas/common.js'
 import { VerifyBody } from '../../../../schemas/verify.js'
 
 export const prefixOverride = '/api'
 export const VERIFY_PATHS = ['/token/verify/', '/auth/token/verify/', '/v1/auth/token/verify/']
 
-const schema = {
+const endpoint = {
+  operationId: 'verifyToken',
   tags: ['token'],
   summary: 'Verify an access or refresh token',
+  security: publicSecurity,
   body: VerifyBody,
   response: withAuthErrors({ 200: Empty, 429: Detail }),
 }
 
 const verify: FastifyPluginAsyncTypebox = async (fastify) => {
-  for (const url of VERIFY_PATHS) {
+  for (const [url, schema] of withAliases('POST', prefixOverride, VERIFY_PATHS, endpoint)) {
     fastify.post(url, { schema, onRequest: fastify.verify.rateLimit }, async (request) => {
       await fastify.verify.check(request.body.token)
       return {}

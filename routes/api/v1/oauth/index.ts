@@ -1,6 +1,6 @@
 // /api/v1/oauth/: the service accounts' OAuth 2.0 endpoints. Every answer is OAuth's shape
 // (RFC 6749 §5.2 errors, never cached), form-encoded or JSON requests alike.
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { NO_STORE, oauthError } from '../../../../plugins/oauth/oauth-errors.js'
 import { clientSecurity, Introspection, OAuthError, TokenGrant, TokenInRequest, TokenRequest } from '../../../../schemas/oauth.js'
@@ -25,7 +25,7 @@ const oauthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/token/',
     {
       attachValidation: true,
-      schema: { ...common, summary: 'A token for a service account (client credentials)', body: TokenRequest, response: { 200: TokenGrant, ...errors } },
+      schema: { ...common, operationId: 'issueClientCredentialsToken', summary: 'A token for a service account (client credentials)', body: TokenRequest, response: { 200: TokenGrant, ...errors } },
     },
     async (request, reply) => {
       checked(request)
@@ -42,7 +42,7 @@ const oauthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/introspect/',
     {
       attachValidation: true,
-      schema: { ...common, summary: 'Whether a token is good now, and whose (RFC 7662)', body: TokenInRequest, response: { 200: Introspection, ...errors } },
+      schema: { ...common, operationId: 'introspectToken', summary: 'Whether a token is good now, and whose (RFC 7662)', body: TokenInRequest, response: { 200: Introspection, ...errors } },
     },
     async (request, reply) => {
       checked(request)
@@ -58,7 +58,13 @@ const oauthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       attachValidation: true,
       // 200 with an empty body (RFC 7009 §2.2), even for an unknown token.
-      schema: { ...common, summary: "End a token's session (RFC 7009)", body: TokenInRequest, response: errors },
+      schema: {
+        ...common,
+        operationId: 'revokeOAuthToken',
+        summary: "End a token's session (RFC 7009)",
+        body: TokenInRequest,
+        response: { 200: Type.Null({ description: 'Revoked, or the token was unknown: no body' }), ...errors },
+      },
     },
     async (request, reply) => {
       checked(request)

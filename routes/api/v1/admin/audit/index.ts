@@ -24,6 +24,7 @@ const audit: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       prefixTrailingSlash: 'slash',
       schema: {
+        operationId: 'listAuditEvents',
         tags: ['admin'],
         summary: "Audit events of the caller's client (all clients for a superuser)",
         security: bearerSecurity,

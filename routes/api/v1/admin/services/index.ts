@@ -47,7 +47,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
     '/',
     {
       prefixTrailingSlash: 'slash',
-      schema: { ...common, summary: "Service accounts of the caller's client", querystring: Pagination, response: withAuthErrors({ 200: Page(ServiceView), 403: Detail }) },
+      schema: { ...common, operationId: 'listServiceAccounts', summary: "Service accounts of the caller's client", querystring: Pagination, response: withAuthErrors({ 200: Page(ServiceView), 403: Detail }) },
     },
     async (request) => {
       const params = pageParams(request.query)
@@ -60,7 +60,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
     '/',
     {
       prefixTrailingSlash: 'slash',
-      schema: { ...common, summary: 'Create a service account; its secret is in this answer only', body: NewService, response: withAuthErrors({ 201: ServiceCreated, 403: Detail }) },
+      schema: { ...common, operationId: 'createServiceAccount', summary: 'Create a service account; its secret is in this answer only', body: NewService, response: withAuthErrors({ 201: ServiceCreated, 403: Detail }) },
     },
     async (request, reply) => {
       const { user } = request
@@ -76,7 +76,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get(
     '/:id/',
-    { schema: { ...common, summary: 'A service account', params: IdParams, response: withAuthErrors({ 200: ServiceView, 403: Detail, 404: Detail }) } },
+    { schema: { ...common, operationId: 'getServiceAccount', summary: 'A service account', params: IdParams, response: withAuthErrors({ 200: ServiceView, 403: Detail, 404: Detail }) } },
     async (request) => {
       const account = await serviceAccounts.get(tenantScope(request.user), idOf(request.params.id))
       if (account === undefined) throw errors.notFound()
@@ -87,7 +87,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.patch(
     '/:id/',
     {
-      schema: { ...common, summary: 'Rename, rescope, disable or enable a service account', params: IdParams, body: ServiceChanges, response: withAuthErrors({ 200: ServiceView, 403: Detail, 404: Detail }) },
+      schema: { ...common, operationId: 'updateServiceAccount', summary: 'Rename, rescope, disable or enable a service account', params: IdParams, body: ServiceChanges, response: withAuthErrors({ 200: ServiceView, 403: Detail, 404: Detail }) },
     },
     async (request) => {
       const { name, scopes, is_active: isActive } = request.body
@@ -100,7 +100,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.delete(
     '/:id/',
-    { schema: { ...common, summary: 'Delete a service account', params: IdParams, response: withAuthErrors({ 204: Type.Null({ description: 'Deleted' }), 403: Detail, 404: Detail }) } },
+    { schema: { ...common, operationId: 'deleteServiceAccount', summary: 'Delete a service account', params: IdParams, response: withAuthErrors({ 204: Type.Null({ description: 'Deleted' }), 403: Detail, 404: Detail }) } },
     async (request, reply) => {
       if (!(await serviceAccounts.remove(tenantScope(request.user), idOf(request.params.id)))) throw errors.notFound()
       return reply.code(204).send(null)
@@ -112,6 +112,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       schema: {
         ...common,
+        operationId: 'rotateServiceAccountSecret',
         summary: 'A new secret; the old one keeps working for overlap_seconds (default a day)',
         params: IdParams,
         body: RotateSecret,

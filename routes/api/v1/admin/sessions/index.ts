@@ -22,6 +22,7 @@ const adminSessions: FastifyPluginAsyncTypebox = async (fastify) => {
       prefixTrailingSlash: 'slash',
       schema: {
         ...common,
+        operationId: 'adminListSessions',
         summary: "Sessions of the caller's client (all clients for a superuser)",
         querystring: AdminSessionQuery,
         response: withAuthErrors({ 200: AnyPage(AdminSessionView), 403: Detail, 404: Detail }),
@@ -59,6 +60,7 @@ const adminSessions: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       schema: {
         ...common,
+        operationId: 'adminRevokeSession',
         summary: "End a session of the caller's client",
         params: SessionIdParams,
         response: withAuthErrors({ 200: SessionRevoked, 403: Detail, 404: Detail }),

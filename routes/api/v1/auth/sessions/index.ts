@@ -22,7 +22,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get(
     '/',
-    { prefixTrailingSlash: 'slash', schema: { ...common, summary: "List the caller's sessions", response: withAuthErrors({ 200: Type.Array(SessionView) }) } },
+    { prefixTrailingSlash: 'slash', schema: { ...common, operationId: 'listSessions', summary: "List the caller's sessions", response: withAuthErrors({ 200: Type.Array(SessionView) }) } },
     async (request) => {
       const now = Date.now()
       const rows = await sessions.listOwn(request.user.id)
@@ -35,6 +35,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       schema: {
         ...common,
+        operationId: 'getSession',
         summary: "One of the caller's sessions",
         params: SessionIdParams,
         response: withAuthErrors({ 200: SessionView, 404: Detail }),
@@ -48,6 +49,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       schema: {
         ...common,
+        operationId: 'revokeSession',
         summary: "End one of the caller's sessions",
         params: SessionIdParams,
         response: withAuthErrors({ 200: SessionRevoked, 404: Detail }),
@@ -69,6 +71,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       schema: {
         ...common,
+        operationId: 'revokeAllSessions',
         summary: "End all the caller's sessions (optionally all but the current one)",
         body: RevokeAllBody,
         response: withAuthErrors({ 200: RevokedCount }),

@@ -12,6 +12,7 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       prefixTrailingSlash: 'slash',
       schema: {
+        operationId: 'listUsers',
         tags: ['users'],
         summary: 'Users the caller may see (staff only)',
         security: bearerSecurity,
