@@ -18,28 +18,28 @@ export const WebhookView = Type.Object({
   previous_secret_expires_at: Type.Union([IsoTime, Type.Null()], { description: 'until when deliveries are signed with the secret before the last rotation too' }),
   created_at: IsoTime,
   updated_at: IsoTime,
-})
+}, { title: 'Webhook' })
 
 export const WebhookCreated = Type.Intersect([
   WebhookView,
   Type.Object({ secret: Type.String({ description: 'whsec_ and base64: the signing secret (Standard Webhooks), shown once' }) }),
-])
+], { title: 'WebhookWithSecret' })
 
 export const NewWebhook = Type.Object({
   url: Type.String({ minLength: 1, maxLength: 2048 }),
   events: EventTypes,
   description: Type.Optional(Type.String({ maxLength: 255 })),
   client_id: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: "superusers: the tenant (default: every client's events); staff: their own only" })),
-})
+}, { title: 'NewWebhook' })
 
 export const WebhookChanges = Type.Object({
   url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
   events: Type.Optional(EventTypes),
   description: Type.Optional(Type.String({ maxLength: 255 })),
   is_active: Type.Optional(Type.Boolean()),
-})
+}, { title: 'WebhookChanges' })
 
-export const WebhookTestSent = Type.Object({ event_id: Type.String({ description: 'the webhook.test event queued for this endpoint' }) })
+export const WebhookTestSent = Type.Object({ event_id: Type.String({ description: 'the webhook.test event queued for this endpoint' }) }, { title: 'WebhookTestSent' })
 
 export const WebhookAttempt = Type.Object({
   id: Type.Integer(),
@@ -51,4 +51,4 @@ export const WebhookAttempt = Type.Object({
   duration_ms: Type.Integer(),
   next_retry_at: NullableIso,
   delivery_state: Type.String({ enum: ['pending', 'delivered', 'failed'] }),
-})
+}, { title: 'WebhookAttempt' })

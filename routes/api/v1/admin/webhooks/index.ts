@@ -69,7 +69,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     '/',
     {
       prefixTrailingSlash: 'slash',
-      schema: { ...common, summary: "Webhook endpoints of the caller's client", querystring: Pagination, response: withAuthErrors({ 200: Page(WebhookView), 403: Detail }) },
+      schema: { ...common, operationId: 'listWebhooks', summary: "Webhook endpoints of the caller's client", querystring: Pagination, response: withAuthErrors({ 200: Page(WebhookView), 403: Detail }) },
     },
     async (request) => {
       const params = pageParams(request.query)
@@ -82,7 +82,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     '/',
     {
       prefixTrailingSlash: 'slash',
-      schema: { ...common, summary: 'Add a webhook endpoint; its signing secret is in this answer only', body: NewWebhook, response: withAuthErrors({ 201: WebhookCreated, 403: Detail }) },
+      schema: { ...common, operationId: 'createWebhook', summary: 'Add a webhook endpoint; its signing secret is in this answer only', body: NewWebhook, response: withAuthErrors({ 201: WebhookCreated, 403: Detail }) },
     },
     async (request, reply) => {
       const { user } = request
@@ -99,14 +99,14 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get(
     '/:id/',
-    { schema: { ...common, summary: 'A webhook endpoint', params: IdParams, response: withAuthErrors({ 200: WebhookView, 403: Detail, 404: Detail }) } },
+    { schema: { ...common, operationId: 'getWebhook', summary: 'A webhook endpoint', params: IdParams, response: withAuthErrors({ 200: WebhookView, 403: Detail, 404: Detail }) } },
     async (request) => view(found(await webhooks.get(tenantScope(request.user), idOf(request.params.id)))),
   )
 
   fastify.patch(
     '/:id/',
     {
-      schema: { ...common, summary: 'Change, disable or enable a webhook endpoint', params: IdParams, body: WebhookChanges, response: withAuthErrors({ 200: WebhookView, 403: Detail, 404: Detail }) },
+      schema: { ...common, operationId: 'updateWebhook', summary: 'Change, disable or enable a webhook endpoint', params: IdParams, body: WebhookChanges, response: withAuthErrors({ 200: WebhookView, 403: Detail, 404: Detail }) },
     },
     async (request) => {
       const { url, events, description, is_active: isActive } = request.body
@@ -117,7 +117,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.delete(
     '/:id/',
-    { schema: { ...common, summary: 'Delete a webhook endpoint and its delivery log', params: IdParams, response: withAuthErrors({ 204: Type.Null({ description: 'Deleted' }), 403: Detail, 404: Detail }) } },
+    { schema: { ...common, operationId: 'deleteWebhook', summary: 'Delete a webhook endpoint and its delivery log', params: IdParams, response: withAuthErrors({ 204: Type.Null({ description: 'Deleted' }), 403: Detail, 404: Detail }) } },
     async (request, reply) => {
       if (!(await webhooks.remove(tenantScope(request.user), idOf(request.params.id)))) throw errors.notFound()
       return reply.code(204).send(null)
@@ -129,6 +129,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       schema: {
         ...common,
+        operationId: 'rotateWebhookSecret',
         summary: 'A new signing secret; deliveries carry a signature with the old one too for overlap_seconds (default a day)',
         params: IdParams,
         body: RotateSecret,
@@ -146,7 +147,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/:id/test/',
     {
-      schema: { ...common, summary: 'Send a webhook.test event to this endpoint (see its deliveries for the outcome)', params: IdParams, response: withAuthErrors({ 202: WebhookTestSent, 403: Detail, 404: Detail }) },
+      schema: { ...common, operationId: 'testWebhook', summary: 'Send a webhook.test event to this endpoint (see its deliveries for the outcome)', params: IdParams, response: withAuthErrors({ 202: WebhookTestSent, 403: Detail, 404: Detail }) },
     },
     async (request, reply) => {
       const eventId = found(await webhooks.sendTest(tenantScope(request.user), idOf(request.params.id)))
@@ -160,6 +161,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       schema: {
         ...common,
+        operationId: 'listWebhookDeliveries',
         summary: 'The delivery log: every attempt, newest first (time, status code or error, next retry)',
         params: IdParams,
         querystring: Pagination,
