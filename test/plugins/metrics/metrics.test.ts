@@ -1,12 +1,14 @@
 // GET /metrics on its own listener, parsed with a Prometheus text parser: the counters move
 // with logins, refreshes, reuse and revocations, no label holds a user, token or address,
-// and a second instance's revocation lag histogram holds what it observed.
+// suspicious activity and webhook deliveries are counted, and a second instance's revocation
+// lag histogram holds what it observed.
 import type { FastifyInstance } from 'fastify'
 import { createServer } from 'node:net'
 import t, { type Test } from 'tap'
 import { freePort } from '../../../bench/processes.js'
 import { build, createUser, login, post, stores, PASSWORD } from '../../helper.js'
 import { parsePrometheus, type MetricFamily } from './prometheus-parser.js'
+import { Receiver } from '../webhooks/receiver.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -32,6 +34,40 @@ function valueOf(families: MetricFamily[], name: string, labels: Record<string, 
 }
 
 const histogramCount = (families: MetricFamily[], name: string, labels: Record<string, string> = {}) => valueOf(families, `${name}_count`, labels)
+
+for (const store of stores()) {
+  t.test(`${store}: suspicious activity and webhook deliveries are counted`, async (t) => {
+    const env = { KEYTURN_ROTATION_GRACE_SECONDS: '0', KEYTURN_LOGIN_FREE_FAILURES: '1', KEYTURN_WEBHOOK_ALLOW_PRIVATE: 'true', KEYTURN_WEBHOOK_POLL_MS: '50' }
+    const app = await withMetrics(t, { store, env })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const receiver = await new Receiver().open()
+    t.teardown(() => receiver.close())
+    await app.webhooks.create(null, { url: receiver.url, events: ['session.created'] })
+    const user = await createUser(app)
+    const before = (await scrape(t, app)).families
+
+    const first = await login(app, user.username)
+    // The same address and agent again: not a new device; another agent: a new one.
+    await login(app, user.username)
+    const other = await app.inject({ method: 'POST', url: '/api/token/', headers: { 'user-agent': 'Another Browser/1.0' }, payload: { username: user.username, password: PASSWORD } })
+    t.equal(other.statusCode, 200)
+    // One failure is free; the second puts the account into backoff.
+    for (let i = 0; i < 2; i++) t.equal((await post(app, '/api/token/', { username: user.username, password: 'wrong' })).statusCode, 401)
+    t.equal((await post(app, '/api/token/refresh/', { refresh: first.refresh })).statusCode, 200)
+    t.equal((await post(app, '/api/token/refresh/', { refresh: first.refresh })).statusCode, 401)
+    await receiver.until((got) => got.length === 3, 5000, 'three session.created')
+    await sleep(100)
+    const after = (await scrape(t, app)).families
+    const delta = (name: string, labels: Record<string, string> = {}) => valueOf(after, name, labels) - valueOf(before, name, labels)
+    t.equal(delta('keyturn_suspicious_activity_total', { kind: 'new_device' }), 2, 'the first login and the other agent')
+    t.equal(delta('keyturn_suspicious_activity_total', { kind: 'login_backoff' }), 1)
+    t.equal(delta('keyturn_suspicious_activity_total', { kind: 'reuse_detected' }), 1)
+    t.equal(delta('keyturn_webhook_deliveries_total', { outcome: 'delivered' }), 3)
+    t.equal(delta('keyturn_webhook_deliveries_total', { outcome: 'failed' }), 0)
+    t.equal(histogramCount(after, 'keyturn_webhook_delivery_duration_seconds'), 3)
+    t.equal(valueOf(after, 'keyturn_webhook_queue_depth'), 0)
+  })
+}
 
 for (const store of stores()) {
   t.test(`${store}: the counters move with logins, refreshes, reuse and revocations`, async (t) => {
