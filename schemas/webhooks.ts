@@ -1,7 +1,18 @@
 // Webhook endpoints and their delivery log, as staff see them: /api/v1/admin/webhooks/.
 import { Type } from '@sinclair/typebox'
-import { WEBHOOK_EVENT_TYPES } from '../plugins/webhooks/event-types.js'
 import { IsoTime } from './common.js'
+
+// The events an endpoint can subscribe to (what each carries: plugins/webhooks/event-types.ts).
+export const WEBHOOK_EVENT_TYPES = [
+  'session.created',
+  'session.revoked',
+  'session.reuse_detected',
+  'login.failed',
+  'user.created',
+  'user.updated',
+  'user.deactivated',
+  'password.changed',
+] as const
 
 const EventTypes = Type.Array(Type.String({ enum: [...WEBHOOK_EVENT_TYPES] }), { minItems: 1, maxItems: 20, description: 'the events to receive' })
 const NullableIso = Type.Union([IsoTime, Type.Null()])

@@ -1,17 +1,9 @@
 // The events a webhook endpoint can subscribe to, and what each carries. Bodies are
 // {"id": "evt_...", "type", "created_at", "data"}; data never holds a token, hash or password.
 
-export const WEBHOOK_EVENT_TYPES = [
-  'session.created',
-  'session.revoked',
-  'session.reuse_detected',
-  'login.failed',
-  'user.created',
-  'user.updated',
-  'user.deactivated',
-  'password.changed',
-] as const
+import { WEBHOOK_EVENT_TYPES } from '../../schemas/webhooks.js'
 
+export { WEBHOOK_EVENT_TYPES }
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
 
 // Sent by POST .../{id}/test/ to that endpoint alone; no endpoint subscribes to it.
