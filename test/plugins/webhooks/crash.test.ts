@@ -14,7 +14,7 @@ async function postJson(url: string, body: object): Promise<{ status: number; js
 }
 
 for (const store of stores()) {
-  t.test(`${store}: a logout's event survives kill -9`, async (t) => {
+  t.test(`catalogue 31: ${store}: a logout's event survives kill -9`, async (t) => {
     // Set up in process (never listening, so it delivers nothing itself).
     const setup = await build(t, { store, env: ENV })
     const receiver = new Receiver()

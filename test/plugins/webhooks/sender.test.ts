@@ -10,7 +10,7 @@ import { Receiver } from './receiver.js'
 const strict = { timeoutMs: 2000, allowPrivate: false }
 const loose = { timeoutMs: 2000, allowPrivate: true }
 
-t.test('a loopback address is refused at delivery time unless allowed', async (t) => {
+t.test('catalogue 31: a loopback address is refused at delivery time unless allowed', async (t) => {
   const receiver = await new Receiver().open()
   t.teardown(() => receiver.close())
   const literal = await postWebhook(receiver.url, {}, '{}', strict)
@@ -22,7 +22,7 @@ t.test('a loopback address is refused at delivery time unless allowed', async (t
   t.match(await postWebhook(receiver.url, {}, '{}', loose), { statusCode: 204, error: null })
 })
 
-t.test('a redirect is a failure, never followed', async (t) => {
+t.test('catalogue 31: a redirect is a failure, never followed', async (t) => {
   const target = await new Receiver().open()
   const redirector = createServer((_request, response) => {
     response.writeHead(307, { location: target.url }).end()

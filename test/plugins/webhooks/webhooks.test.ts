@@ -32,7 +32,7 @@ async function addEndpoint(app: FastifyInstance, token: string, payload: object)
 }
 
 for (const store of stores()) {
-  t.test(`${store}: every event type arrives, signed, with its data`, async (t) => {
+  t.test(`catalogue 31: ${store}: every event type arrives, signed, with its data`, async (t) => {
     const app = await build(t, { store, env: ENV })
     await listening(app)
     const receiver = await new Receiver().open()
@@ -165,7 +165,7 @@ for (const store of stores()) {
     t.notOk(mine.deliveries.some((d) => d.event.data['user_id'] === outsider.id), "another client's login did not reach staff's endpoint")
   })
 
-  t.test(`${store}: a rolled-back change sends nothing`, async (t) => {
+  t.test(`catalogue 31: ${store}: a rolled-back change sends nothing`, async (t) => {
     const app = await build(t, { store, env: ENV })
     await listening(app)
     const receiver = await new Receiver().open()
@@ -194,7 +194,7 @@ for (const store of stores()) {
   })
 }
 
-t.test('a URL at a private address is refused unless allowed', async (t) => {
+t.test('catalogue 31: a URL at a private address is refused unless allowed', async (t) => {
   const app = await build(t)
   const token = await superuserToken(app)
   for (const url of ['http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://10.1.2.3/', 'http://192.168.0.10/', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/', 'http://100.64.0.1/', 'http://0.0.0.0/']) {
