@@ -6,6 +6,7 @@ import { deleteAuditEventsBefore } from '../plugins/audit/audit-store.js'
 import { deleteRevocationsBefore } from '../plugins/revocation/revocation-log.js'
 import { deleteExpiredSessions } from '../plugins/sessions/sessions-store.js'
 import { deleteExpiredRefreshTokens } from '../plugins/tokens/outstanding-tokens.js'
+import { deleteFinishedEventsBefore } from '../plugins/webhooks/deliveries-store.js'
 import { withKeyturn } from './boot.js'
 
 // Runs a batched delete until nothing is left; returns how many rows it removed.
@@ -16,7 +17,7 @@ async function drain(step: (db: Executor, batch: number) => Promise<number>, db:
 }
 
 export default new Command('flushexpiredtokens')
-  .description('delete expired sessions and refresh tokens, old revocation entries and audit events')
+  .description('delete expired sessions and refresh tokens, old revocation entries, audit events and webhook deliveries')
   .action(async () => {
     await withKeyturn(async ({ db, config, revocations }) => {
       const now = Date.now()
@@ -27,8 +28,10 @@ export default new Command('flushexpiredtokens')
       const revocationEntries = await deleteRevocationsBefore(db, now - revocations.state.retentionMs - 60_000)
       const retention = config.KEYTURN_AUDIT_RETENTION
       const audit = retention > 0 ? await drain((d, batch) => deleteAuditEventsBefore(d, now - retention, batch), db) : 0
+      // The webhook delivery log is kept as long as the audit trail; nothing still to deliver goes.
+      const webhookEvents = retention > 0 ? await drain((d, batch) => deleteFinishedEventsBefore(d, now - retention, batch), db) : 0
       console.log(
-        `deleted ${sessions} expired session(s), ${tokens} expired refresh token(s), ${revocationEntries} old revocation entr${revocationEntries === 1 ? 'y' : 'ies'} and ${audit} old audit event(s)`,
+        `deleted ${sessions} expired session(s), ${tokens} expired refresh token(s), ${revocationEntries} old revocation entr${revocationEntries === 1 ? 'y' : 'ies'}, ${audit} old audit event(s) and ${webhookEvents} old webhook event(s)`,
       )
     })
   })

@@ -106,3 +106,18 @@ export async function pendingCount(db: Executor): Promise<number> {
   const row = await db.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow()
   return Number(row.n)
 }
+
+// Removes up to `batch` events older than `before` that have nothing left to deliver (their
+// deliveries and attempts go with them); returns how many it removed.
+export async function deleteFinishedEventsBefore(db: Executor, before: number, batch: number): Promise<number> {
+  const victims = db
+    .selectFrom('webhook_events as e')
+    .select('e.id')
+    .where('e.created_at', '<', before)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id').where('d.state', '=', 'pending'))),
+    )
+    .limit(batch)
+  const result = await db.deleteFrom('webhook_events').where('id', 'in', victims).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

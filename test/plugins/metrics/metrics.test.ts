@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import { freePort } from '../../../bench/processes.js'
 import { build, createUser, login, post, stores, PASSWORD } from '../../helper.js'
 import { parsePrometheus, type MetricFamily } from './prometheus-parser.js'
-import { Receiver } from '../webhooks/receiver.js'
+import { outboxSettled, Receiver } from '../webhooks/receiver.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -56,7 +56,8 @@ for (const store of stores()) {
     t.equal((await post(app, '/api/token/refresh/', { refresh: first.refresh })).statusCode, 200)
     t.equal((await post(app, '/api/token/refresh/', { refresh: first.refresh })).statusCode, 401)
     await receiver.until((got) => got.length === 3, 5000, 'three session.created')
-    await sleep(100)
+    await outboxSettled(app.db)
+    await sleep(50)
     const after = (await scrape(t, app)).families
     const delta = (name: string, labels: Record<string, string> = {}) => valueOf(after, name, labels) - valueOf(before, name, labels)
     t.equal(delta('keyturn_suspicious_activity_total', { kind: 'new_device' }), 2, 'the first login and the other agent')

@@ -2,7 +2,9 @@
 // (headers and body) and can be told to fail, or be closed and opened again on its port.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Kysely } from 'kysely'
 import { Webhook } from 'standardwebhooks'
+import type { Database } from '../../../plugins/infra/store/database.js'
 
 export interface Delivery {
   headers: IncomingHttpHeaders
@@ -73,4 +75,16 @@ export function verifySignature(delivery: Delivery, secret: string): unknown {
     'webhook-timestamp': String(headers['webhook-timestamp']),
     'webhook-signature': String(headers['webhook-signature']),
   })
+}
+
+// Resolves once the outbox has nothing pending: a receiver has an event before the instance
+// has recorded its answer, so the delivery log and the metrics lag the receiver a little.
+export async function outboxSettled(db: Kysely<Database>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const pending = await db.selectFrom('webhook_deliveries').select('id').where('state', '=', 'pending').execute()
+    if (pending.length === 0) return
+    if (Date.now() > deadline) throw new Error(`${pending.length} webhook deliveries still pending after ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
 }

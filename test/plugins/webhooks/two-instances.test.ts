@@ -5,7 +5,7 @@
 import t from 'tap'
 import { build, createUser, PASSWORD, stores, TEST_SIGNING_KEY } from '../../helper.js'
 import { ChildTracker, childEnv, freePort } from '../../child-processes.js'
-import { Receiver } from './receiver.js'
+import { outboxSettled, Receiver } from './receiver.js'
 
 const ENV = { KEYTURN_WEBHOOK_ALLOW_PRIVATE: 'true', KEYTURN_WEBHOOK_POLL_MS: '50' }
 const LOGINS = 40
@@ -51,6 +51,7 @@ for (const store of stores()) {
     await receiver.until((got) => got.length >= LOGINS, 10_000, 'every login')
     // Time for a second delivery of anything, had one been claimed twice.
     await new Promise((resolve) => setTimeout(resolve, 500))
+    await outboxSettled(a.db)
     const ids = receiver.deliveries.map((d) => d.event.id)
     t.equal(ids.length, LOGINS, 'one delivery per event')
     t.equal(new Set(ids).size, LOGINS, 'no event twice')
