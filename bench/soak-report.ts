@@ -23,8 +23,12 @@ export function printSoak(report: SoakReport, store: string): void {
 export function writeSoak(report: SoakReport, store: string, dir: string): string[] {
   mkdirSync(dir, { recursive: true })
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-  const rows = report.samples.map((s) => `| ${(s.atSeconds / 60).toFixed(1)} | ${s.rssMb.toFixed(1)} | ${s.heapUsedMb.toFixed(1)} |`)
-  const md = `${soakSummary(report, store)}\n\n| minute | RSS MB | heap used MB |\n| --- | --- | --- |\n${rows.join('\n')}\n`
+  const mb = (value: number) => value.toFixed(1)
+  const rows = report.samples.map(
+    (s) => `| ${(s.atSeconds / 60).toFixed(1)} | ${mb(s.rssMb)} | ${mb(s.anonMb)} | ${mb(s.fileMb)} | ${mb(s.heapUsedMb)} | ${mb(s.heapTotalMb)} | ${mb(s.externalMb)} |`,
+  )
+  const header = '| minute | RSS MB | anonymous MB | file-backed MB | heap used MB | heap committed MB | external MB |\n| --- | --- | --- | --- | --- | --- | --- |'
+  const md = `${soakSummary(report, store)}\n\n${header}\n${rows.join('\n')}\n`
   const files = [join(dir, `${stamp}-${store}-soak.json`), join(dir, `${stamp}-${store}-soak.md`)]
   writeFileSync(files[0] as string, `${JSON.stringify({ store, ...report }, null, 2)}\n`)
   writeFileSync(files[1] as string, md)

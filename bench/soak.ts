@@ -19,6 +19,13 @@ export interface SoakSample {
   atSeconds: number
   rssMb: number
   heapUsedMb: number
+  // Where the rest sits: the V8 heap as committed, memory V8 knows of outside it (buffers),
+  // and the RSS split into anonymous pages (malloc, the heap) and file-backed ones (code,
+  // mapped files), so growth outside the heap can be placed.
+  heapTotalMb: number
+  externalMb: number
+  anonMb: number
+  fileMb: number
 }
 
 export interface SoakReport {
@@ -54,10 +61,19 @@ function rssMb(pid: number): number {
   return kb ? Number(kb) / 1024 : NaN
 }
 
-async function heapUsedMb(metricsUrl: string): Promise<number> {
+function rssParts(pid: number): { anonMb: number; fileMb: number } {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(text)?.[1] ?? NaN) / 1024
+  return { anonMb: kb('RssAnon'), fileMb: kb('RssFile') + kb('RssShmem') }
+}
+
+async function heapMb(metricsUrl: string): Promise<{ heapUsedMb: number; heapTotalMb: number; externalMb: number }> {
   const text = await (await fetch(metricsUrl)).text()
-  const used = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1]
-  return used ? Number(used) / 2 ** 20 : NaN
+  const mb = (name: string) => {
+    const value = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]
+    return value ? Number(value) / 2 ** 20 : NaN
+  }
+  return { heapUsedMb: mb('nodejs_heap_size_used_bytes'), heapTotalMb: mb('nodejs_heap_size_total_bytes'), externalMb: mb('nodejs_external_memory_bytes') }
 }
 
 // Least squares, MB a minute.
@@ -145,7 +161,8 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
 
   const samples: SoakSample[] = []
   const started = Date.now()
-  const sample = async () => samples.push({ atSeconds: (Date.now() - started) / 1000, rssMb: rssMb(opts.pid), heapUsedMb: await heapUsedMb(opts.metricsUrl) })
+  const sample = async () =>
+    samples.push({ atSeconds: (Date.now() - started) / 1000, rssMb: rssMb(opts.pid), ...rssParts(opts.pid), ...(await heapMb(opts.metricsUrl)) })
   await sample()
   const endAt = started + opts.minutes * 60_000
   let nextSample = started + SAMPLE_MS
@@ -162,7 +179,7 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
     if (Date.now() - lastProgress >= 60_000) {
       lastProgress = Date.now()
       const last = samples[samples.length - 1] as SoakSample
-      process.stdout.write(`  soak ${Math.round(last.atSeconds / 60)} min: ${sent} requests, ${non2xx} non-2xx, RSS ${last.rssMb.toFixed(1)} MB, heap ${last.heapUsedMb.toFixed(1)} MB\n`)
+      process.stdout.write(`  soak ${Math.round(last.atSeconds / 60)} min: ${sent} requests, ${non2xx} non-2xx, RSS ${last.rssMb.toFixed(1)} MB (anonymous ${last.anonMb.toFixed(1)}), heap ${last.heapUsedMb.toFixed(1)} of ${last.heapTotalMb.toFixed(1)} MB, external ${last.externalMb.toFixed(1)} MB\n`)
     }
     await new Promise((resolve) => setTimeout(resolve, TICK_MS))
   }

@@ -55,10 +55,15 @@ export class Dispatcher {
     else this.schedule(0)
   }
 
-  async stop(): Promise<void> {
+  // Waits a little for sends in flight; one still hanging then is left to its claim, which
+  // runs out and lets another instance (or the next start) deliver it.
+  async stop(waitMs = 2000): Promise<void> {
     this.stopped = true
     clearTimeout(this.timer)
-    await this.running
+    if (this.running === undefined) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.running, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))])
+    clearTimeout(timer)
   }
 
   private schedule(ms: number): void {
