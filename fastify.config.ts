@@ -71,6 +71,12 @@ export const EnvSchema = Type.Object({
     default: 5000,
     description: 'how long a write waits for another process holding the SQLite file before answering 503',
   }),
+  KEYTURN_SQLITE_CACHE_MB: Type.Integer({
+    minimum: 1,
+    maximum: 4096,
+    default: 4,
+    description: "each SQLite connection's page cache (there are two: a writer and a reader); beyond it, pages come from the OS's file cache",
+  }),
   KEYTURN_PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   KEYTURN_PG_PREPARED_STATEMENTS: Type.Boolean({
     default: true,

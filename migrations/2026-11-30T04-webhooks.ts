@@ -1,7 +1,8 @@
 // Frozen in time. Webhooks: endpoints that receive session events, and the outbox they are
 // delivered from. An event and one delivery row per subscribed endpoint are written in the
 // transaction of the change they tell of (a rolled-back change leaves none, a crash loses
-// none); every attempt is kept for the delivery log.
+// none); every attempt is kept for the delivery log. And an index for telling a login from a
+// new device (an address this user never signed in from).
 import { PostgresAdapter, type Kysely } from 'kysely'
 
 type AnyDb = Kysely<any>
@@ -76,9 +77,11 @@ export async function up(db: AnyDb): Promise<void> {
     .execute()
   await db.schema.createIndex('webhook_attempts_endpoint').on('webhook_attempts').columns(['endpoint_id', 'id']).execute()
   await db.schema.createIndex('webhook_attempts_delivery').on('webhook_attempts').column('delivery_id').execute()
+  await db.schema.createIndex('sessions_user_address').on('sessions').columns(['user_id', 'ip_address']).execute()
 }
 
 export async function down(db: AnyDb): Promise<void> {
+  await db.schema.dropIndex('sessions_user_address').execute()
   await db.schema.dropTable('webhook_attempts').execute()
   await db.schema.dropTable('webhook_deliveries').execute()
   await db.schema.dropTable('webhook_events').execute()

@@ -44,16 +44,18 @@ export async function verifiedUser(app: FastifyInstance, loginThrottle: Throttle
   if (!user || !passwordOk || user.is_active !== 1 || isAccountExpired(user, now)) {
     // The same write whatever the reason, so the answer's timing tells nothing either.
     const reason = !user || !passwordOk ? 'invalid_credentials' : user.is_active !== 1 ? 'inactive' : 'expired'
-    const entry = { event: 'login_failed', outcome: 'failure', userId: user?.id, clientId: user?.client_id, detail: reason } as const
+    await recordAudit(db, input.source, { event: 'login_failed', outcome: 'failure', userId: user?.id, clientId: user?.client_id, detail: reason }, now)
     // A known account's failure is a webhook event too (never an unknown name: people type
-    // their password there), written with its audit row.
+    // their password there), staged once the answer has gone: written before it, the extra
+    // writes would make a known account's failure slower than an unknown name's.
     if (user && app.webhooks.wants('login.failed', user.client_id)) {
       const event = { type: 'login.failed', userId: user.id, clientId: user.client_id, source: input.source, extra: { reason, backoff: armsBackoff } } as const
-      await db.transaction().execute(async (trx) => {
-        await app.webhooks.stage(trx, event, now)
-        await recordAudit(trx, input.source, entry, now)
+      setImmediate(() => {
+        db.transaction()
+          .execute((trx) => app.webhooks.stage(trx, event, now))
+          .catch((err: unknown) => app.log.warn({ err: (err as Error).message, userId: user.id }, 'the login.failed webhook event could not be staged'))
       })
-    } else await recordAudit(db, input.source, entry, now)
+    }
     events.emit('login_failed', { ...input.source, userId: user?.id ?? null, clientId: user?.client_id ?? null, reason, backoff: armsBackoff }, now)
     throw noActiveAccount()
   }

@@ -22,7 +22,11 @@ export class WebhookUrlError extends Error {
 
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false
-  return ipaddr.process(address).range() === 'unicast'
+  const parsed = ipaddr.process(address)
+  // IPv4-compatible IPv6 (::a.b.c.d, deprecated) counts as unicast to ipaddr.js; it embeds an
+  // IPv4 address that may be loopback or private.
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0)) return false
+  return parsed.range() === 'unicast'
 }
 
 // A URL fit to save: http(s), no credentials, and (unless private ones are allowed) a host

@@ -5,6 +5,8 @@ import { isPostgres } from '../infra/store/database.js'
 
 export interface ClaimedDelivery {
   id: number
+  // The claim: recording the attempt checks it is still this one (not run out and taken).
+  lockedUntil: number
   attempts: number
   eventId: string
   eventCreatedAt: number
@@ -54,6 +56,7 @@ export async function claimDue(db: Executor, now: number, lockedUntil: number, l
     .execute()
   return rows.map((row) => ({
     id: row.id,
+    lockedUntil,
     attempts: row.attempts,
     eventId: row.event_id,
     eventCreatedAt: Number(row.event_created_at),
@@ -74,8 +77,24 @@ export interface Outcome {
   nextRetryAt: number | null
 }
 
-export async function recordAttempt(db: Executor, delivery: ClaimedDelivery, outcome: Outcome): Promise<void> {
+// Returns false, recording nothing, when the claim ran out and another instance took the
+// delivery meanwhile (its own record stands).
+export async function recordAttempt(db: Executor, delivery: ClaimedDelivery, outcome: Outcome): Promise<boolean> {
   const delivered = outcome.error === null
+  const finished = outcome.nextRetryAt === null
+  const updated = await db
+    .updateTable('webhook_deliveries')
+    .set({
+      attempts: delivery.attempts + 1,
+      locked_until: null,
+      state: delivered ? 'delivered' : finished ? 'failed' : 'pending',
+      next_attempt_at: outcome.nextRetryAt ?? outcome.attemptedAt,
+      finished_at: finished ? outcome.attemptedAt : null,
+    })
+    .where('id', '=', delivery.id)
+    .where('locked_until', '=', delivery.lockedUntil)
+    .executeTakeFirst()
+  if (Number(updated.numUpdatedRows) === 0) return false
   await db
     .insertInto('webhook_attempts')
     .values({
@@ -88,18 +107,7 @@ export async function recordAttempt(db: Executor, delivery: ClaimedDelivery, out
       next_retry_at: outcome.nextRetryAt,
     })
     .execute()
-  const finished = outcome.nextRetryAt === null
-  await db
-    .updateTable('webhook_deliveries')
-    .set({
-      attempts: delivery.attempts + 1,
-      locked_until: null,
-      state: delivered ? 'delivered' : finished ? 'failed' : 'pending',
-      next_attempt_at: outcome.nextRetryAt ?? outcome.attemptedAt,
-      finished_at: finished ? outcome.attemptedAt : null,
-    })
-    .where('id', '=', delivery.id)
-    .execute()
+  return true
 }
 
 export async function pendingCount(db: Executor): Promise<number> {

@@ -9,6 +9,7 @@ import type { Database } from '../infra/store/database.js'
 import { claimDue, recordAttempt, type ClaimedDelivery } from './deliveries-store.js'
 import { disableFailingEndpoint, endpointAnswered, endpointFailed } from './endpoints-store.js'
 import { postWebhook } from './sender.js'
+import { recordRevocation } from '../revocation/revocation-log.js'
 import { signatureHeaders } from './signature.js'
 
 export interface DispatchOptions {
@@ -41,6 +42,8 @@ export class Dispatcher {
     private readonly options: DispatchOptions,
     private readonly log: FastifyBaseLogger,
     private readonly onAttempt: (kind: AttemptKind, seconds: number) => void,
+    // An endpoint was switched off for failing too long (its revocation-log entry is written).
+    private readonly onDisabled: () => void,
   ) {}
 
   start(): void {
@@ -94,7 +97,10 @@ export class Dispatcher {
   private async deliverDue(): Promise<boolean> {
     const now = Date.now()
     const claimed = await claimDue(this.db, now, now + this.options.timeoutMs + 20_000, this.options.batch)
-    await Promise.all(claimed.map((delivery) => this.deliver(delivery)))
+    // Each on its own: one that cannot be recorded (the store gone a moment) leaves the others'.
+    const results = await Promise.allSettled(claimed.map((delivery) => this.deliver(delivery)))
+    const failed = results.find((result) => result.status === 'rejected')
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
     return claimed.length === this.options.batch
   }
 
@@ -106,15 +112,22 @@ export class Dispatcher {
     const delivered = result.error === null
     const tooOld = now - delivery.eventCreatedAt >= this.options.giveUpMs
     const nextRetryAt = delivered || tooOld || !delivery.isActive ? null : now + retryDelay(delivery.attempts + 1, this.options.retryBaseMs, this.options.retryMaxMs)
-    await this.db.transaction().execute(async (trx) => {
-      await recordAttempt(trx, delivery, { attemptedAt: now, ...result, nextRetryAt })
-      if (!delivery.isActive) return
-      if (delivered) return endpointAnswered(trx, delivery.endpointId)
-      const failingSince = await endpointFailed(trx, delivery.endpointId, now)
-      if (now - failingSince >= this.options.giveUpMs) {
-        await disableFailingEndpoint(trx, delivery.endpointId, `failing since ${new Date(failingSince).toISOString()}`, now)
+    const { recorded, disabled } = await this.db.transaction().execute(async (trx) => {
+      const recorded = await recordAttempt(trx, delivery, { attemptedAt: now, ...result, nextRetryAt })
+      if (!recorded || !delivery.isActive) return { recorded, disabled: false }
+      if (delivered) {
+        await endpointAnswered(trx, delivery.endpointId)
+        return { recorded, disabled: false }
       }
+      const failingSince = await endpointFailed(trx, delivery.endpointId, now)
+      if (now - failingSince < this.options.giveUpMs) return { recorded, disabled: false }
+      await disableFailingEndpoint(trx, delivery.endpointId, `failing since ${new Date(failingSince).toISOString()}`, now)
+      // Every instance stops routing events to it.
+      await recordRevocation(trx, 'webhook', delivery.endpointId, now)
+      return { recorded, disabled: true }
     })
+    if (disabled) this.onDisabled()
+    if (!recorded) return
     this.onAttempt(delivered ? 'delivered' : nextRetryAt === null ? 'gave_up' : 'failed', result.durationMs / 1000)
     if (!delivered) this.log.info({ webhook: delivery.endpointId, event: delivery.eventId, status: result.statusCode, error: result.error }, 'webhook delivery failed')
   }

@@ -27,8 +27,9 @@ export type EndpointChanges = Partial<
   Pick<WebhookEndpointTable, 'url' | 'events' | 'description' | 'is_active' | 'disabled_reason' | 'secret' | 'previous_secret' | 'previous_secret_expires_at' | 'failing_since'>
 >
 
-export async function updateEndpoint(db: Executor, id: number, changes: EndpointChanges, now: number): Promise<WebhookEndpoint> {
-  return db.updateTable('webhook_endpoints').set({ ...changes, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow()
+// Undefined when the endpoint is gone (deleted meanwhile).
+export async function updateEndpoint(db: Executor, id: number, changes: EndpointChanges, now: number): Promise<WebhookEndpoint | undefined> {
+  return db.updateTable('webhook_endpoints').set({ ...changes, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirst()
 }
 
 export async function deleteEndpoint(db: Executor, id: number): Promise<void> {

@@ -24,7 +24,7 @@ import {
   type EndpointChanges,
 } from './endpoints-store.js'
 import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type StagedEvent, type WebhookEventType } from './event-types.js'
-import { insertEvent, newEventId, routesFor, stageEvent, type EndpointRoute } from './outbox.js'
+import { insertEvent, newEventId, routesFor, routeWants, stageEvent, type EndpointRoute } from './outbox.js'
 import { newWebhookSecret } from './signature.js'
 import type { WebhookEndpoint } from './tables.js'
 import { isoUtc } from '../infra/iso-time.js'
@@ -63,6 +63,10 @@ declare module 'fastify' {
   }
 }
 
+// How long after staging an event the dispatcher looks for it: the change has committed by then.
+const WAKE_AFTER_MS = 20
+const ROUTES_REFRESH_MS = 30_000
+
 function checkedEvents(events: string[]): string {
   const unique = [...new Set(events)]
   if (unique.length === 0) throw new WebhookUrlError('Choose at least one event.', 'events')
@@ -81,13 +85,24 @@ export default fp(
     let routes: EndpointRoute[] = []
     const attemptListeners: Array<(kind: AttemptKind, seconds: number) => void> = []
 
-    async function loadRoutes(): Promise<void> {
-      const rows = await activeEndpoints(db)
-      routes = rows.map((row) => ({ id: row.id, clientId: row.client_id, events: new Set(row.events.split(' ')) }))
+    // One read at a time, in order, so an older read never overwrites a newer one. A read
+    // that fails is logged and tried again at the next change or the next refresh.
+    let loading: Promise<void> = Promise.resolve()
+    function loadRoutes(): Promise<void> {
+      loading = loading.then(async () => {
+        try {
+          const rows = await activeEndpoints(db)
+          routes = rows.map((row) => ({ id: row.id, clientId: row.client_id, events: new Set(row.events.split(' ')) }))
+        } catch (err) {
+          fastify.log.warn({ err: (err as Error).message }, 'webhook endpoints could not be read')
+        }
+      })
+      return loading
     }
-    revocations.onEntry('webhook', () => {
-      loadRoutes().catch((err: unknown) => fastify.log.warn({ err: (err as Error).message }, 'webhook endpoints could not be read'))
-    })
+    revocations.onEntry('webhook', () => void loadRoutes())
+    // Besides the log's entries: a read now and then, should one have failed.
+    const refresh = setInterval(() => void loadRoutes(), ROUTES_REFRESH_MS)
+    refresh.unref()
 
     const dispatcher = new Dispatcher(
       db,
@@ -104,6 +119,7 @@ export default fp(
       (kind, seconds) => {
         for (const listener of attemptListeners) listener(kind, seconds)
       },
+      () => void loadRoutes(),
     )
 
     // A change and its log entry in one transaction; this instance reads the routes at once.
@@ -118,14 +134,18 @@ export default fp(
     }
 
     const webhooks: Webhooks = {
-      wants: (type, clientId) => routes.length > 0 && routesFor(routes, type, clientId).length > 0,
+      wants: (type, clientId) => routes.length > 0 && routes.some((route) => routeWants(route, type, clientId)),
       async stage(trx, event, now) {
         const staged = await stageEvent(trx, routesFor(routes, event.type, event.clientId), event, now)
-        if (staged !== undefined) setImmediate(() => dispatcher.wake())
+        // Delivered at once rather than at the next poll: soon after the change's commit.
+        if (staged !== undefined) setTimeout(() => dispatcher.wake(), WAKE_AFTER_MS).unref()
       },
       async create(clientId, input) {
         const url = await checkWebhookUrl(input.url, allowPrivate)
         const events = checkedEvents(input.events)
+        if (clientId !== null && (await db.selectFrom('clients').select('id').where('id', '=', clientId).executeTakeFirst()) === undefined) {
+          throw new WebhookUrlError(`Invalid pk "${clientId}" - object does not exist.`, 'client_id')
+        }
         const secret = newWebhookSecret()
         const now = Date.now()
         const row = {
@@ -159,8 +179,9 @@ export default fp(
         if (changes.url !== undefined) fields.url = (await checkWebhookUrl(changes.url, allowPrivate)).toString()
         if (changes.events !== undefined) fields.events = checkedEvents(changes.events)
         if (changes.description !== undefined) fields.description = changes.description.slice(0, 255)
-        // Switched back on by staff: a fresh start, its old run of failures forgotten.
-        if (changes.isActive !== undefined) Object.assign(fields, { is_active: changes.isActive ? 1 : 0, disabled_reason: null, failing_since: null })
+        // Switched back on: a fresh start, its old run of failures forgotten.
+        if (changes.isActive === true && endpoint.is_active !== 1) Object.assign(fields, { is_active: 1, disabled_reason: null, failing_since: null })
+        if (changes.isActive === false) Object.assign(fields, { is_active: 0, disabled_reason: null })
         return changed(id, (trx) => updateEndpoint(trx, id, fields, Date.now()))
       },
       async remove(scope, id) {
@@ -174,11 +195,13 @@ export default fp(
         const secret = newWebhookSecret()
         const now = Date.now()
         const fields = { secret, previous_secret: overlapMs > 0 ? endpoint.secret : null, previous_secret_expires_at: overlapMs > 0 ? now + overlapMs : null }
-        return { endpoint: await changed(id, (trx) => updateEndpoint(trx, id, fields, now)), secret }
+        const rotated = await changed(id, (trx) => updateEndpoint(trx, id, fields, now))
+        return rotated === undefined ? undefined : { endpoint: rotated, secret }
       },
       async sendTest(scope, id) {
         const endpoint = await findEndpoint(db, scope, id)
         if (endpoint === undefined) return undefined
+        if (endpoint.is_active !== 1) throw new WebhookUrlError('The endpoint is disabled: enable it first.', 'is_active')
         const eventId = newEventId()
         const now = Date.now()
         const body = JSON.stringify({ id: eventId, type: TEST_EVENT_TYPE, created_at: isoUtc(now), data: { webhook_id: endpoint.id } })
@@ -198,7 +221,10 @@ export default fp(
     fastify.decorate('webhooks', webhooks)
     // Servers deliver; the CLI, which never listens, only stages.
     fastify.addHook('onListen', async () => dispatcher.start())
-    fastify.addHook('onClose', async () => dispatcher.stop())
+    fastify.addHook('onClose', async () => {
+      clearInterval(refresh)
+      await dispatcher.stop()
+    })
   },
   { name: 'webhooks', dependencies: ['config', 'db', 'revocations'] },
 )

@@ -1,6 +1,7 @@
 // The outbox: inside the transaction of a change, the event it tells of and one pending
 // delivery per endpoint that wants it. A rolled-back change takes its event with it; a
 // committed one survives a crash and is delivered by whichever instance claims it.
+import { sql } from 'kysely'
 import { randomBytes } from 'node:crypto'
 import type { Executor } from '../infra/store/database.js'
 import { isoUtc } from '../infra/iso-time.js'
@@ -17,8 +18,12 @@ export function newEventId(): string {
   return `evt_${randomBytes(16).toString('hex')}`
 }
 
+export function routeWants(endpoint: EndpointRoute, type: string, clientId: number | null): boolean {
+  return endpoint.events.has(type) && (endpoint.clientId === null || endpoint.clientId === clientId)
+}
+
 export function routesFor(endpoints: readonly EndpointRoute[], type: string, clientId: number | null): EndpointRoute[] {
-  return endpoints.filter((endpoint) => endpoint.events.has(type) && (endpoint.clientId === null || endpoint.clientId === clientId))
+  return endpoints.filter((endpoint) => routeWants(endpoint, type, clientId))
 }
 
 // The event's data: the user's, the session's (device, address) and what the flow adds.
@@ -60,8 +65,25 @@ export async function insertEvent(
   now: number,
 ): Promise<void> {
   await db.insertInto('webhook_events').values({ id: event.id, type: event.type, client_id: event.clientId, body: event.body, created_at: now }).execute()
+  // The routes are this instance's memory of the endpoints, a moment old: one deleted or
+  // switched off since (here or on another instance) is skipped, as the store has it now.
   await db
     .insertInto('webhook_deliveries')
-    .values(routes.map((route) => ({ event_id: event.id, endpoint_id: route.id, state: 'pending' as const, attempts: 0, next_attempt_at: now, locked_until: null, created_at: now, finished_at: null })))
+    .columns(['event_id', 'endpoint_id', 'state', 'attempts', 'next_attempt_at', 'created_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('webhook_endpoints')
+        // Typed, for Postgres: a bare parameter in a select list is text.
+        .select([
+          sql<string>`cast(${event.id} as varchar(40))`.as('event_id'),
+          'id',
+          sql<string>`cast(${'pending'} as varchar(16))`.as('state'),
+          sql<number>`cast(${0} as integer)`.as('attempts'),
+          sql<number>`cast(${now} as bigint)`.as('next_attempt_at'),
+          sql<number>`cast(${now} as bigint)`.as('created_at'),
+        ])
+        .where('id', 'in', routes.map((route) => route.id))
+        .where('is_active', '=', 1),
+    )
     .execute()
 }

@@ -43,7 +43,11 @@ export function postWebhook(rawUrl: string, headers: Record<string, string>, bod
       agent: false,
       ...(options.allowPrivate ? {} : { lookup: guardedLookup as never }),
     })
-    const deadline = setTimeout(() => request.destroy(new Error(`timed out after ${options.timeoutMs} ms`)), options.timeoutMs)
+    // The answer is over at the deadline whatever the socket does next.
+    const deadline = setTimeout(() => {
+      resolve(done(null, `timed out after ${options.timeoutMs} ms`))
+      request.destroy()
+    }, options.timeoutMs)
     request.on('timeout', () => request.destroy(new Error(`timed out after ${options.timeoutMs} ms`)))
     request.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(deadline)

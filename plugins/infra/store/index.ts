@@ -30,6 +30,7 @@ export default fp<StorePluginOptions>(
     const store = openStore(url, {
       sqliteSynchronous: config.KEYTURN_SQLITE_SYNCHRONOUS,
       sqliteBusyTimeoutMs: config.KEYTURN_SQLITE_BUSY_TIMEOUT_MS,
+      sqliteCacheMb: config.KEYTURN_SQLITE_CACHE_MB,
       poolSize: config.KEYTURN_PG_POOL_SIZE,
       preparedStatements: config.KEYTURN_PG_PREPARED_STATEMENTS,
     })

@@ -68,6 +68,9 @@ for (const store of stores()) {
 
     const wanted = ['user.created', 'session.created', 'login.failed', 'session.reuse_detected', 'session.revoked', 'password.changed', 'user.updated', 'user.deactivated']
     const all = await receiver.until((got) => wanted.every((type) => got.some((d) => d.event.type === type)) && got.filter((d) => d.event.type === 'session.revoked').length >= 3, 10_000, 'every type')
+    // Anything still on its way arrives before the counts below (the array is the receiver's own).
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await outboxSettled(app.db)
     for (const delivery of all) t.doesNotThrow(() => verifySignature(delivery, endpoint.secret), `${delivery.event.type} verifies`)
     t.throws(() => verifySignature(all[0]!, 'whsec_' + Buffer.alloc(32, 1).toString('base64')), 'a wrong secret does not')
     for (const delivery of all) {
@@ -92,7 +95,6 @@ for (const store of stores()) {
     t.match(receiver.ofType('password.changed')[0]?.event.data, { user_id: user.id, ended_sessions: 1 })
     t.match(receiver.ofType('user.updated')[0]?.event.data, { user_id: user.id, changes: ['is_active'] })
 
-    await outboxSettled(app.db)
     const log = await app.inject({ url: `/api/v1/admin/webhooks/${endpoint.id}/deliveries/`, headers: bearer(token) })
     t.equal(log.statusCode, 200)
     const attempts = log.json<{ count: number; results: Array<{ status_code: number; error: null; delivery_state: string; next_retry_at: null; event_type: string }> }>()
@@ -232,7 +234,7 @@ for (const store of stores()) {
 t.test('catalogue 31: a URL at a private address is refused unless allowed', async (t) => {
   const app = await build(t)
   const token = await superuserToken(app)
-  for (const url of ['http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://10.1.2.3/', 'http://192.168.0.10/', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/', 'http://100.64.0.1/', 'http://0.0.0.0/']) {
+  for (const url of ['http://[::7f00:1]/', 'http://2130706433/', 'http://0x7f.1/', 'http://localhost/hook', 'http://10.1.2.3/', 'http://192.168.0.10/', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/', 'http://100.64.0.1/', 'http://0.0.0.0/']) {
     const res = await addEndpoint(app, token, { url, events: ['session.created'] })
     t.equal(res.statusCode, 400, url)
     t.match(res.json(), { url: [/loopback, private or link-local/] }, url)
@@ -244,3 +246,63 @@ t.test('catalogue 31: a URL at a private address is refused unless allowed', asy
   const moved = await app.inject({ method: 'PATCH', url: '/api/v1/admin/webhooks/1/', headers: bearer(token), payload: { url: 'http://127.0.0.1/' } })
   t.equal(moved.statusCode, 400, 'nor can an endpoint be moved to one')
 })
+
+t.test('staff: no client, no webhooks; another client\'s endpoint is not found; a client that does not exist is a 400', async (t) => {
+  const app = await build(t, { env: ENV })
+  await app.accounts.addClient('Acme')
+  await app.accounts.addClient('Other')
+  const superToken = await superuserToken(app)
+  const loner = await createUser(app, { isStaff: true })
+  const lonerToken = (await login(app, loner.username)).access
+  const everyClient = (await addEndpoint(app, superToken, { url: 'http://127.0.0.1:9/every', events: ['session.created'] })).json<{ id: number }>().id
+  t.equal((await addEndpoint(app, lonerToken, { url: 'http://127.0.0.1:9/mine', events: ['session.created'] })).statusCode, 403, 'staff of no client cannot add one')
+  t.equal((await app.inject({ url: `/api/v1/admin/webhooks/${everyClient}/`, headers: bearer(lonerToken) })).statusCode, 403, "nor see the every-client endpoint")
+  t.equal((await app.inject({ url: '/api/v1/admin/webhooks/', headers: bearer(lonerToken) })).statusCode, 403)
+
+  const other = await createUser(app, { isStaff: true, clientName: 'Other' })
+  const otherToken = (await login(app, other.username)).access
+  const acme = await createUser(app, { isStaff: true, clientName: 'Acme' })
+  const acmeToken = (await login(app, acme.username)).access
+  const acmeEndpoint = (await addEndpoint(app, acmeToken, { url: 'http://127.0.0.1:9/acme', events: ['session.created'] })).json<{ id: number }>().id
+  for (const [method, path] of [['GET', ''], ['PATCH', ''], ['DELETE', ''], ['POST', 'rotate_secret/'], ['POST', 'test/'], ['GET', 'deliveries/']] as const) {
+    for (const id of [acmeEndpoint, everyClient]) {
+      const res = await app.inject({ method, url: `/api/v1/admin/webhooks/${id}/${path}`, headers: bearer(otherToken), ...(method === 'GET' ? {} : { payload: {} }) })
+      t.equal(res.statusCode, 404, `${method} ${path || 'one'} of ${id === everyClient ? 'the every-client' : "another client's"} endpoint`)
+    }
+  }
+  t.equal((await app.inject({ url: `/api/v1/admin/webhooks/${acmeEndpoint}/`, headers: bearer(acmeToken) })).statusCode, 200, 'its own client sees it')
+  const unknown = await addEndpoint(app, superToken, { url: 'http://127.0.0.1:9/x', events: ['session.created'], client_id: 424242 })
+  t.equal(unknown.statusCode, 400)
+  t.match(unknown.json(), { client_id: [/does not exist/] })
+})
+
+for (const store of stores()) {
+  t.test(`${store}: an endpoint gone from the store is skipped, never a failed login; one failing too long is switched off everywhere`, async (t) => {
+    const env = { ...ENV, KEYTURN_WEBHOOK_GIVE_UP: '1s', KEYTURN_WEBHOOK_RETRY_MAX: '200ms' }
+    const app = await build(t, { store, env })
+    await listening(app)
+    const token = await superuserToken(app)
+    const user = await createUser(app)
+    // Deleted behind this instance's back (as another instance would, before the log tells it).
+    const gone = (await addEndpoint(app, token, { url: 'http://127.0.0.1:9/gone', events: ['session.created'] })).json<{ id: number }>().id
+    await app.db.deleteFrom('webhook_endpoints').where('id', '=', gone).execute()
+    t.ok(app.webhooks.wants('session.created', null), 'this instance still routes to it')
+    t.equal((await post(app, '/api/token/', { username: user.username, password: PASSWORD })).statusCode, 200, 'the login succeeds')
+    t.equal((await app.db.selectFrom('webhook_deliveries').select('id').execute()).length, 0, 'no delivery to it')
+
+    const down = await new Receiver().open()
+    await down.close()
+    const failing = (await addEndpoint(app, token, { url: down.url, events: ['session.created'] })).json<{ id: number }>().id
+    await login(app, user.username)
+    const view = async () => (await app.inject({ url: `/api/v1/admin/webhooks/${failing}/`, headers: bearer(token) })).json<{ is_active: boolean; disabled_reason: string | null }>()
+    const deadline = Date.now() + 5000
+    while ((await view()).is_active && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    t.match(await view(), { is_active: false, disabled_reason: /^failing since / }, 'switched off, and it says why')
+    for (let i = 0; i < 50 && app.webhooks.wants('session.created', null); i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    t.notOk(app.webhooks.wants('session.created', null), 'no longer routed to')
+    const test = await post(app, `/api/v1/admin/webhooks/${failing}/test/`, undefined, bearer(token))
+    t.equal(test.statusCode, 400, 'a test event to a disabled endpoint is refused')
+    const on = await app.inject({ method: 'PATCH', url: `/api/v1/admin/webhooks/${failing}/`, headers: bearer(token), payload: { is_active: true } })
+    t.match(on.json(), { is_active: true, disabled_reason: null, failing_since: null }, 'switched on again by staff: a fresh start')
+  })
+}

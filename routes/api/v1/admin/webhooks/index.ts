@@ -54,6 +54,11 @@ async function asBadRequest<T>(work: Promise<T>): Promise<T> {
 const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
   const { webhooks } = fastify
   const common = { tags: ['admin'], security: bearerSecurity }
+  // An endpoint of no client receives every client's events: superusers' alone. Staff who
+  // belong to no client would otherwise see and steer those.
+  fastify.addHook('preHandler', async (request) => {
+    if (!request.user.isSuperuser && request.user.clientId === null) throw errors.permissionDenied()
+  })
   // Not a number: not found, without asking the store.
   const idOf = (raw: string) => {
     const id = parseId(raw)
@@ -150,7 +155,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: { ...common, operationId: 'testWebhook', summary: 'Send a webhook.test event to this endpoint (see its deliveries for the outcome)', params: IdParams, response: withAuthErrors({ 202: WebhookTestSent, 403: Detail, 404: Detail }) },
     },
     async (request, reply) => {
-      const eventId = found(await webhooks.sendTest(tenantScope(request.user), idOf(request.params.id)))
+      const eventId = found(await asBadRequest(webhooks.sendTest(tenantScope(request.user), idOf(request.params.id))))
       reply.code(202)
       return { event_id: eventId }
     },
