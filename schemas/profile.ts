@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { NullablePrimitive } from './common.js'
 
 const IsoTime = Type.String({ format: 'date-time', examples: ['2025-01-01T00:00:00Z'] })
-const NullableIsoTime = Type.Union([IsoTime, Type.Null()])
+const NullableIsoTime = NullablePrimitive(IsoTime)
 
 export const Profile = Type.Object({
   id: Type.Integer(),
@@ -10,8 +11,8 @@ export const Profile = Type.Object({
   email: Type.String(),
   first_name: Type.String(),
   last_name: Type.String(),
-  client_id: Type.Union([Type.Integer(), Type.Null()]),
-  client_name: Type.Union([Type.String(), Type.Null()]),
+  client_id: NullablePrimitive(Type.Integer()),
+  client_name: NullablePrimitive(Type.String()),
   is_active: Type.Boolean(),
   is_staff: Type.Boolean(),
   is_superuser: Type.Boolean(),
