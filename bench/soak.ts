@@ -56,15 +56,11 @@ interface Session {
 
 const json = { 'content-type': 'application/json' }
 
-function rssMb(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
-  return kb ? Number(kb) / 1024 : NaN
-}
-
-function rssParts(pid: number): { anonMb: number; fileMb: number } {
+// The process's RSS, and its anonymous and file-backed parts, from one read of its status.
+function rss(pid: number): { rssMb: number; anonMb: number; fileMb: number } {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(text)?.[1] ?? NaN) / 1024
-  return { anonMb: kb('RssAnon'), fileMb: kb('RssFile') + kb('RssShmem') }
+  const mb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(text)?.[1] ?? NaN) / 1024
+  return { rssMb: mb('VmRSS'), anonMb: mb('RssAnon'), fileMb: mb('RssFile') + mb('RssShmem') }
 }
 
 async function heapMb(metricsUrl: string): Promise<{ heapUsedMb: number; heapTotalMb: number; externalMb: number }> {
@@ -162,7 +158,7 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
   const samples: SoakSample[] = []
   const started = Date.now()
   const sample = async () =>
-    samples.push({ atSeconds: (Date.now() - started) / 1000, rssMb: rssMb(opts.pid), ...rssParts(opts.pid), ...(await heapMb(opts.metricsUrl)) })
+    samples.push({ atSeconds: (Date.now() - started) / 1000, ...rss(opts.pid), ...(await heapMb(opts.metricsUrl)) })
   await sample()
   const endAt = started + opts.minutes * 60_000
   let nextSample = started + SAMPLE_MS

@@ -77,10 +77,13 @@ export async function up(db: AnyDb): Promise<void> {
     .execute()
   await db.schema.createIndex('webhook_attempts_endpoint').on('webhook_attempts').columns(['endpoint_id', 'id']).execute()
   await db.schema.createIndex('webhook_attempts_delivery').on('webhook_attempts').column('delivery_id').execute()
+  // It leads with user_id, so it serves every lookup the user_id index served: that one goes.
   await db.schema.createIndex('sessions_user_address').on('sessions').columns(['user_id', 'ip_address']).execute()
+  await db.schema.dropIndex('sessions_user_id').execute()
 }
 
 export async function down(db: AnyDb): Promise<void> {
+  await db.schema.createIndex('sessions_user_id').on('sessions').column('user_id').execute()
   await db.schema.dropIndex('sessions_user_address').execute()
   await db.schema.dropTable('webhook_attempts').execute()
   await db.schema.dropTable('webhook_deliveries').execute()

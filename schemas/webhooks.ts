@@ -1,6 +1,6 @@
 // Webhook endpoints and their delivery log, as staff see them: /api/v1/admin/webhooks/.
 import { Type } from '@sinclair/typebox'
-import { IsoTime } from './common.js'
+import { IsoTime, NullablePrimitive } from './common.js'
 
 // The events an endpoint can subscribe to (what each carries: plugins/webhooks/event-types.ts).
 export const WEBHOOK_EVENT_TYPES = [
@@ -15,7 +15,7 @@ export const WEBHOOK_EVENT_TYPES = [
 ] as const
 
 const EventTypes = Type.Array(Type.String({ enum: [...WEBHOOK_EVENT_TYPES] }), { minItems: 1, maxItems: 20, description: 'the events to receive' })
-const NullableIso = Type.Union([IsoTime, Type.Null()])
+const NullableIso = NullablePrimitive(IsoTime)
 
 export const WebhookView = Type.Object({
   id: Type.Integer(),
@@ -23,10 +23,10 @@ export const WebhookView = Type.Object({
   events: EventTypes,
   description: Type.String(),
   is_active: Type.Boolean(),
-  disabled_reason: Type.Union([Type.String(), Type.Null()], { description: 'why Keyturn switched it off (failing for too long)' }),
-  client_id: Type.Union([Type.Integer(), Type.Null()], { description: 'the tenant whose events it receives; null: every client (superusers)' }),
-  failing_since: Type.Union([IsoTime, Type.Null()], { description: 'when its current run of failed attempts began' }),
-  previous_secret_expires_at: Type.Union([IsoTime, Type.Null()], { description: 'until when deliveries are signed with the secret before the last rotation too' }),
+  disabled_reason: NullablePrimitive(Type.String({ description: 'why Keyturn switched it off (failing for too long)' })),
+  client_id: NullablePrimitive(Type.Integer({ description: 'the tenant whose events it receives; null: every client (superusers)' })),
+  failing_since: NullablePrimitive(Type.String({ format: 'date-time', description: 'when its current run of failed attempts began' })),
+  previous_secret_expires_at: NullablePrimitive(Type.String({ format: 'date-time', description: 'until when deliveries are signed with the secret before the last rotation too' })),
   created_at: IsoTime,
   updated_at: IsoTime,
 }, { title: 'Webhook' })
@@ -57,8 +57,8 @@ export const WebhookAttempt = Type.Object({
   event_id: Type.String(),
   event_type: Type.String(),
   attempted_at: IsoTime,
-  status_code: Type.Union([Type.Integer(), Type.Null()], { description: "the receiver's HTTP status, or null when none came" }),
-  error: Type.Union([Type.String(), Type.Null()], { description: 'why the attempt failed; null when delivered' }),
+  status_code: NullablePrimitive(Type.Integer({ description: "the receiver's HTTP status, or null when none came" })),
+  error: NullablePrimitive(Type.String({ description: 'why the attempt failed; null when delivered' })),
   duration_ms: Type.Integer(),
   next_retry_at: NullableIso,
   delivery_state: Type.String({ enum: ['pending', 'delivered', 'failed'] }),

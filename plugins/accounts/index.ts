@@ -38,7 +38,7 @@ export default fp(
     const ownerOfRow = (user: User) => ({ userId: user.id, clientId: user.client_id })
     // A webhook event about the user, staged in the change's transaction when one is wanted.
     const stageUserEvent = async (trx: Transaction, type: 'user.created' | 'user.updated' | 'user.deactivated' | 'password.changed', user: User, extra: Record<string, unknown>, now: number) => {
-      if (fastify.webhooks.wants(type, user.client_id)) await fastify.webhooks.stage(trx, { type, ...ownerOfRow(user), extra }, now)
+      await fastify.webhooks.stage(trx, { type, ...ownerOfRow(user), extra }, now)
     }
     fastify.decorate('accounts', {
       addClient: (name) => addClient(db, name),

@@ -65,8 +65,9 @@ export default fp(
         }
       : (level: Level, fields: Fields, msg: string) => log[level](fields, msg)
 
-    // Read at start: at info and above there is no such hook at all.
-    if (enabled(log, 'debug')) {
+    // Read at start, as the logger's level is: at info and above there is no such hook at all.
+    const on = { debug: enabled(log, 'debug'), info: enabled(log, 'info') }
+    if (on.debug) {
       fastify.addHook('onRequest', (request, _reply, done) => {
         write('debug', { reqId: String(request.id), method: request.method, route: request.routeOptions.config.url ?? null }, 'incoming request')
         done()
@@ -75,7 +76,7 @@ export default fp(
     fastify.addHook('onResponse', (request: FastifyRequest, reply, done) => {
       const { config } = request.routeOptions
       const level: Level = config.probe === true ? 'debug' : 'info'
-      if (!enabled(log, level)) return done()
+      if (!on[level]) return done()
       const user = request.user
       write(
         level,

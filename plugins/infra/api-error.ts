@@ -1,6 +1,8 @@
 // An error a client can cause, with the exact body of the contract: route handlers and
 // services throw these, and the error handler sends them as they are. The answers every
 // concern shares are here; each concern keeps its own (token errors in plugins/tokens/...).
+import { parseId } from '../../schemas/common.js'
+
 export class ApiError extends Error {
   readonly statusCode: number
   readonly body: Record<string, unknown>
@@ -30,4 +32,11 @@ export const errors = {
   // Retry-After on every 503: an outage, stale revocation state, or a server closing.
   storeUnavailable: () =>
     new ApiError(503, { detail: 'Service temporarily unavailable, try again later.', code: 'service_unavailable' }, { 'retry-after': '1' }),
+}
+
+// A row's id from its path segment; not a number: not found, without asking the store.
+export function idOrNotFound(raw: string): number {
+  const id = parseId(raw)
+  if (id === undefined) throw errors.notFound()
+  return id
 }

@@ -28,8 +28,6 @@ export async function sessionOpened(
   now: number,
 ): Promise<boolean> {
   const newDevice = !(await seenBefore(trx, session.userId, session.id, source))
-  if (app.webhooks.wants('session.created', session.clientId)) {
-    await app.webhooks.stage(trx, { type: 'session.created', userId: session.userId, clientId: session.clientId, sessionId: session.id, extra: { new_device: newDevice } }, now)
-  }
+  await app.webhooks.stage(trx, { type: 'session.created', userId: session.userId, clientId: session.clientId, sessionId: session.id, extra: { new_device: newDevice } }, now)
   return newDevice
 }

@@ -62,11 +62,9 @@ async function reuseDetected(app: FastifyInstance, r: Rotation): Promise<never> 
   const ended = await app.db.transaction().execute(async (trx) => {
     const revoked = await revokeSession(trx, sessionId, 'refresh_token_reuse', r.now)
     if (revoked) {
-      if (app.webhooks.wants('session.reuse_detected', r.subject.clientId)) {
-        // The address that presented the rotated token, beside the session's own.
-        const extra = { presented_from: { ip_address: r.source.ip, user_agent: r.source.userAgent } }
-        await app.webhooks.stage(trx, { type: 'session.reuse_detected', ...r.subject, extra }, r.now)
-      }
+      // The address that presented the rotated token, beside the session's own.
+      const extra = { presented_from: { ip_address: r.source.ip, user_agent: r.source.userAgent } }
+      await app.webhooks.stage(trx, { type: 'session.reuse_detected', ...r.subject, extra }, r.now)
       await stageSessionsEnded(app, trx, [sessionId], r.subject, 'refresh_token_reuse', r.now)
     }
     await recordAudit(trx, r.source, auditEntry(r, 'refresh_reuse'), r.now)

@@ -20,6 +20,11 @@ export class WebhookUrlError extends Error {
   }
 }
 
+// The URL's host as a resolver or an address parser takes it (an IPv6 literal without brackets).
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '')
+}
+
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false
   const parsed = ipaddr.process(address)
@@ -41,7 +46,7 @@ export async function checkWebhookUrl(raw: string, allowPrivate: boolean): Promi
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new WebhookUrlError('Only http and https URLs are allowed.')
   if (url.username !== '' || url.password !== '') throw new WebhookUrlError('A webhook URL must not carry credentials.')
   if (allowPrivate) return url
-  const host = url.hostname.replace(/^\[|\]$/g, '')
+  const host = hostOf(url)
   let addresses: string[]
   if (isIP(host) !== 0) addresses = [host]
   else {

@@ -2,6 +2,7 @@
 // Postgres; SQLite has one writer), recording an attempt, and the delivery log.
 import type { Executor } from '../infra/store/database.js'
 import { isPostgres } from '../infra/store/database.js'
+import { countRows } from '../infra/store/counted-page.js'
 
 export interface ClaimedDelivery {
   id: number
@@ -110,9 +111,8 @@ export async function recordAttempt(db: Executor, delivery: ClaimedDelivery, out
   return true
 }
 
-export async function pendingCount(db: Executor): Promise<number> {
-  const row = await db.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow()
-  return Number(row.n)
+export function pendingCount(db: Executor): Promise<number> {
+  return countRows(db.selectFrom('webhook_deliveries').where('state', '=', 'pending'))
 }
 
 // Removes up to `batch` events older than `before` that have nothing left to deliver (their

@@ -43,8 +43,12 @@ export async function endpointAnswered(db: Executor, id: number): Promise<void> 
 
 // A failed attempt: returns since when the endpoint has been failing.
 export async function endpointFailed(db: Executor, id: number, now: number): Promise<number> {
-  await db.updateTable('webhook_endpoints').set({ failing_since: now }).where('id', '=', id).where('failing_since', 'is', null).execute()
-  const row = await db.selectFrom('webhook_endpoints').select('failing_since').where('id', '=', id).executeTakeFirst()
+  const row = await db
+    .updateTable('webhook_endpoints')
+    .set((eb) => ({ failing_since: eb.fn.coalesce('failing_since', eb.val(now)) }))
+    .where('id', '=', id)
+    .returning('failing_since')
+    .executeTakeFirst()
   return Number(row?.failing_since ?? now)
 }
 

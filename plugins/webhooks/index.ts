@@ -86,22 +86,26 @@ export default fp(
     const attemptListeners: Array<(kind: AttemptKind, seconds: number) => void> = []
 
     // One read at a time, in order, so an older read never overwrites a newer one. A read
-    // that fails is logged and tried again at the next change or the next refresh.
+    // that fails is logged and tried again at the next change, or by the timer below.
     let loading: Promise<void> = Promise.resolve()
+    let stale = false
     function loadRoutes(): Promise<void> {
       loading = loading.then(async () => {
         try {
           const rows = await activeEndpoints(db)
           routes = rows.map((row) => ({ id: row.id, clientId: row.client_id, events: new Set(row.events.split(' ')) }))
+          stale = false
         } catch (err) {
+          stale = true
           fastify.log.warn({ err: (err as Error).message }, 'webhook endpoints could not be read')
         }
       })
       return loading
     }
     revocations.onEntry('webhook', () => void loadRoutes())
-    // Besides the log's entries: a read now and then, should one have failed.
-    const refresh = setInterval(() => void loadRoutes(), ROUTES_REFRESH_MS)
+    const refresh = setInterval(() => {
+      if (stale) void loadRoutes()
+    }, ROUTES_REFRESH_MS)
     refresh.unref()
 
     const dispatcher = new Dispatcher(
@@ -122,11 +126,12 @@ export default fp(
       () => void loadRoutes(),
     )
 
-    // A change and its log entry in one transaction; this instance reads the routes at once.
-    async function changed<T>(id: number, change: (trx: Transaction) => Promise<T>): Promise<T> {
+    // A change and its log entry (for the endpoint `idOf` names in its result) in one transaction; this
+    // instance reads the routes at once.
+    async function changed<T>(change: (trx: Transaction) => Promise<T>, idOf: (done: T) => number): Promise<T> {
       const result = await db.transaction().execute(async (trx) => {
         const done = await change(trx)
-        await recordRevocation(trx, 'webhook', id, Date.now())
+        await recordRevocation(trx, 'webhook', idOf(done), Date.now())
         return done
       })
       await loadRoutes()
@@ -134,7 +139,7 @@ export default fp(
     }
 
     const webhooks: Webhooks = {
-      wants: (type, clientId) => routes.length > 0 && routes.some((route) => routeWants(route, type, clientId)),
+      wants: (type, clientId) => routes.some((route) => routeWants(route, type, clientId)),
       async stage(trx, event, now) {
         const staged = await stageEvent(trx, routesFor(routes, event.type, event.clientId), event, now)
         // Delivered at once rather than at the next poll: soon after the change's commit.
@@ -162,12 +167,7 @@ export default fp(
           created_at: now,
           updated_at: now,
         }
-        const endpoint = await db.transaction().execute(async (trx) => {
-          const inserted = await insertEndpoint(trx, row)
-          await recordRevocation(trx, 'webhook', inserted.id, now)
-          return inserted
-        })
-        await loadRoutes()
+        const endpoint = await changed((trx) => insertEndpoint(trx, row), (inserted) => inserted.id)
         return { endpoint, secret }
       },
       list: (scope, page) => listEndpoints(db, scope, page),
@@ -182,11 +182,11 @@ export default fp(
         // Switched back on: a fresh start, its old run of failures forgotten.
         if (changes.isActive === true && endpoint.is_active !== 1) Object.assign(fields, { is_active: 1, disabled_reason: null, failing_since: null })
         if (changes.isActive === false) Object.assign(fields, { is_active: 0, disabled_reason: null })
-        return changed(id, (trx) => updateEndpoint(trx, id, fields, Date.now()))
+        return changed((trx) => updateEndpoint(trx, id, fields, Date.now()), () => id)
       },
       async remove(scope, id) {
         if ((await findEndpoint(db, scope, id)) === undefined) return false
-        await changed(id, (trx) => deleteEndpoint(trx, id))
+        await changed((trx) => deleteEndpoint(trx, id), () => id)
         return true
       },
       async rotateSecret(scope, id, overlapMs) {
@@ -195,7 +195,7 @@ export default fp(
         const secret = newWebhookSecret()
         const now = Date.now()
         const fields = { secret, previous_secret: overlapMs > 0 ? endpoint.secret : null, previous_secret_expires_at: overlapMs > 0 ? now + overlapMs : null }
-        const rotated = await changed(id, (trx) => updateEndpoint(trx, id, fields, now))
+        const rotated = await changed((trx) => updateEndpoint(trx, id, fields, now), () => id)
         return rotated === undefined ? undefined : { endpoint: rotated, secret }
       },
       async sendTest(scope, id) {

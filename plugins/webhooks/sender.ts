@@ -4,7 +4,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import { isIP } from 'node:net'
-import { guardedLookup, isPublicAddress } from './address-guard.js'
+import { guardedLookup, hostOf, isPublicAddress } from './address-guard.js'
 
 export interface AttemptResult {
   statusCode: number | null
@@ -32,7 +32,7 @@ export function postWebhook(rawUrl: string, headers: Record<string, string>, bod
     } catch {
       return resolve(done(null, 'invalid URL'))
     }
-    const host = url.hostname.replace(/^\[|\]$/g, '')
+    const host = hostOf(url)
     // A literal address is never looked up, so it is checked here.
     if (!options.allowPrivate && isIP(host) !== 0 && !isPublicAddress(host)) return resolve(done(null, 'refused: not a public address'))
     const transport = url.protocol === 'https:' ? https : http

@@ -1,12 +1,12 @@
 // /api/v1/admin/services/: service accounts for staff, scoped to their client (every client
 // for superusers). The secret is shown once, on creation and on rotation.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ApiError, errors } from '../../../../../plugins/infra/api-error.js'
+import { ApiError, errors, idOrNotFound } from '../../../../../plugins/infra/api-error.js'
 import { isoOrNull, isoUtc } from '../../../../../plugins/infra/iso-time.js'
 import { page, pageParams } from '../../../../../plugins/infra/pagination.js'
 import { ServiceAccountError, type ServiceAccount } from '../../../../../plugins/service-accounts/index.js'
 import { tenantScope } from '../../../../../plugins/users/tenancy.js'
-import { bearerSecurity, Detail, IdParams, Page, Pagination, parseId, withAuthErrors } from '../../../../../schemas/common.js'
+import { bearerSecurity, Detail, IdParams, Page, Pagination, withAuthErrors } from '../../../../../schemas/common.js'
 import { NewService, RotateSecret, ServiceChanges, ServiceCreated, ServiceView } from '../../../../../schemas/services.js'
 
 function view(account: ServiceAccount) {
@@ -36,12 +36,6 @@ async function asBadRequest<T>(work: Promise<T>): Promise<T> {
 const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
   const { serviceAccounts } = fastify
   const common = { tags: ['admin'], security: bearerSecurity }
-  // Not a number: not found, without asking the store.
-  const idOf = (raw: string) => {
-    const id = parseId(raw)
-    if (id === undefined) throw errors.notFound()
-    return id
-  }
 
   fastify.get(
     '/',
@@ -78,7 +72,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
     '/:id/',
     { schema: { ...common, operationId: 'getServiceAccount', summary: 'A service account', params: IdParams, response: withAuthErrors({ 200: ServiceView, 403: Detail, 404: Detail }) } },
     async (request) => {
-      const account = await serviceAccounts.get(tenantScope(request.user), idOf(request.params.id))
+      const account = await serviceAccounts.get(tenantScope(request.user), idOrNotFound(request.params.id))
       if (account === undefined) throw errors.notFound()
       return view(account)
     },
@@ -92,7 +86,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request) => {
       const { name, scopes, is_active: isActive } = request.body
       const changes = { ...(name !== undefined ? { name } : {}), ...(scopes !== undefined ? { scopes } : {}), ...(isActive !== undefined ? { isActive } : {}) }
-      const account = await asBadRequest(serviceAccounts.update(tenantScope(request.user), idOf(request.params.id), changes))
+      const account = await asBadRequest(serviceAccounts.update(tenantScope(request.user), idOrNotFound(request.params.id), changes))
       if (account === undefined) throw errors.notFound()
       return view(account)
     },
@@ -102,7 +96,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
     '/:id/',
     { schema: { ...common, operationId: 'deleteServiceAccount', summary: 'Delete a service account', params: IdParams, response: withAuthErrors({ 204: Type.Null({ description: 'Deleted' }), 403: Detail, 404: Detail }) } },
     async (request, reply) => {
-      if (!(await serviceAccounts.remove(tenantScope(request.user), idOf(request.params.id)))) throw errors.notFound()
+      if (!(await serviceAccounts.remove(tenantScope(request.user), idOrNotFound(request.params.id)))) throw errors.notFound()
       return reply.code(204).send(null)
     },
   )
@@ -121,7 +115,7 @@ const adminServices: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       const overlapMs = (request.body?.overlap_seconds ?? 86400) * 1000
-      const rotated = await serviceAccounts.rotateSecret(tenantScope(request.user), idOf(request.params.id), overlapMs)
+      const rotated = await serviceAccounts.rotateSecret(tenantScope(request.user), idOrNotFound(request.params.id), overlapMs)
       if (rotated === undefined) throw errors.notFound()
       reply.header('cache-control', 'no-store')
       return { ...view(rotated.account), client_secret: rotated.secret }

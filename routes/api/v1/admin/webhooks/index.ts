@@ -2,12 +2,12 @@
 // events) and superusers (every client's, or one's). The secret is shown once, on creation
 // and on rotation; the delivery log shows every attempt.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ApiError, errors } from '../../../../../plugins/infra/api-error.js'
+import { ApiError, errors, idOrNotFound } from '../../../../../plugins/infra/api-error.js'
 import { isoOrNull, isoUtc } from '../../../../../plugins/infra/iso-time.js'
 import { page, pageParams } from '../../../../../plugins/infra/pagination.js'
 import { WebhookUrlError, type AttemptRow, type WebhookEndpoint } from '../../../../../plugins/webhooks/index.js'
 import { tenantScope } from '../../../../../plugins/users/tenancy.js'
-import { bearerSecurity, Detail, IdParams, Page, Pagination, parseId, withAuthErrors } from '../../../../../schemas/common.js'
+import { bearerSecurity, Detail, IdParams, Page, Pagination, withAuthErrors } from '../../../../../schemas/common.js'
 import { RotateSecret } from '../../../../../schemas/services.js'
 import { NewWebhook, WebhookAttempt, WebhookChanges, WebhookCreated, WebhookTestSent, WebhookView } from '../../../../../schemas/webhooks.js'
 
@@ -59,12 +59,6 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.addHook('preHandler', async (request) => {
     if (!request.user.isSuperuser && request.user.clientId === null) throw errors.permissionDenied()
   })
-  // Not a number: not found, without asking the store.
-  const idOf = (raw: string) => {
-    const id = parseId(raw)
-    if (id === undefined) throw errors.notFound()
-    return id
-  }
   const found = <T>(value: T | undefined): T => {
     if (value === undefined) throw errors.notFound()
     return value
@@ -105,7 +99,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/:id/',
     { schema: { ...common, operationId: 'getWebhook', summary: 'A webhook endpoint', params: IdParams, response: withAuthErrors({ 200: WebhookView, 403: Detail, 404: Detail }) } },
-    async (request) => view(found(await webhooks.get(tenantScope(request.user), idOf(request.params.id)))),
+    async (request) => view(found(await webhooks.get(tenantScope(request.user), idOrNotFound(request.params.id)))),
   )
 
   fastify.patch(
@@ -116,7 +110,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request) => {
       const { url, events, description, is_active: isActive } = request.body
       const changes = { url, events, description, isActive }
-      return view(found(await asBadRequest(webhooks.update(tenantScope(request.user), idOf(request.params.id), changes))))
+      return view(found(await asBadRequest(webhooks.update(tenantScope(request.user), idOrNotFound(request.params.id), changes))))
     },
   )
 
@@ -124,7 +118,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     '/:id/',
     { schema: { ...common, operationId: 'deleteWebhook', summary: 'Delete a webhook endpoint and its delivery log', params: IdParams, response: withAuthErrors({ 204: Type.Null({ description: 'Deleted' }), 403: Detail, 404: Detail }) } },
     async (request, reply) => {
-      if (!(await webhooks.remove(tenantScope(request.user), idOf(request.params.id)))) throw errors.notFound()
+      if (!(await webhooks.remove(tenantScope(request.user), idOrNotFound(request.params.id)))) throw errors.notFound()
       return reply.code(204).send(null)
     },
   )
@@ -143,7 +137,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       const overlapMs = (request.body?.overlap_seconds ?? 86400) * 1000
-      const rotated = found(await webhooks.rotateSecret(tenantScope(request.user), idOf(request.params.id), overlapMs))
+      const rotated = found(await webhooks.rotateSecret(tenantScope(request.user), idOrNotFound(request.params.id), overlapMs))
       reply.header('cache-control', 'no-store')
       return { ...view(rotated.endpoint), secret: rotated.secret }
     },
@@ -155,7 +149,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: { ...common, operationId: 'testWebhook', summary: 'Send a webhook.test event to this endpoint (see its deliveries for the outcome)', params: IdParams, response: withAuthErrors({ 202: WebhookTestSent, 403: Detail, 404: Detail }) },
     },
     async (request, reply) => {
-      const eventId = found(await asBadRequest(webhooks.sendTest(tenantScope(request.user), idOf(request.params.id))))
+      const eventId = found(await asBadRequest(webhooks.sendTest(tenantScope(request.user), idOrNotFound(request.params.id))))
       reply.code(202)
       return { event_id: eventId }
     },
@@ -175,7 +169,7 @@ const adminWebhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request) => {
       const params = pageParams(request.query)
-      const { count, rows } = found(await webhooks.attempts(tenantScope(request.user), idOf(request.params.id), params))
+      const { count, rows } = found(await webhooks.attempts(tenantScope(request.user), idOrNotFound(request.params.id), params))
       return page(request, params, count, rows.map(attemptView))
     },
   )
