@@ -295,8 +295,16 @@ for (const store of stores()) {
     const failing = (await addEndpoint(app, token, { url: down.url, events: ['session.created'] })).json<{ id: number }>().id
     await login(app, user.username)
     const view = async () => (await app.inject({ url: `/api/v1/admin/webhooks/${failing}/`, headers: bearer(token) })).json<{ is_active: boolean; disabled_reason: string | null }>()
+    // Switched off at a failed attempt once it has failed for KEYTURN_WEBHOOK_GIVE_UP in a row.
+    // The first event gives up when it is that old, which can be a moment before the streak
+    // (begun at its first attempt) is: as in use, later events keep coming and fail too.
     const deadline = Date.now() + 5000
-    while ((await view()).is_active && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    for (let last = Date.now(); (await view()).is_active && Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      if (Date.now() - last > 1200) {
+        await login(app, user.username)
+        last = Date.now()
+      }
+    }
     t.match(await view(), { is_active: false, disabled_reason: /^failing since / }, 'switched off, and it says why')
     for (let i = 0; i < 50 && app.webhooks.wants('session.created', null); i++) await new Promise((resolve) => setTimeout(resolve, 20))
     t.notOk(app.webhooks.wants('session.created', null), 'no longer routed to')
