@@ -7,6 +7,8 @@ import { deleteRevocationsBefore } from '../plugins/revocation/revocation-log.js
 import { deleteExpiredSessions } from '../plugins/sessions/sessions-store.js'
 import { deleteExpiredRefreshTokens } from '../plugins/tokens/outstanding-tokens.js'
 import { deleteFinishedEventsBefore } from '../plugins/webhooks/deliveries-store.js'
+import { sqlitePath } from '../plugins/infra/store/connect.js'
+import { reclaimSqliteSpace } from '../plugins/infra/store/sqlite-space.js'
 import { withKeyturn } from './boot.js'
 
 // Runs a batched delete until nothing is left; returns how many rows it removed.
@@ -18,14 +20,15 @@ async function drain(step: (db: Executor, batch: number) => Promise<number>, db:
 
 export default new Command('flushexpiredtokens')
   .description('delete expired sessions and refresh tokens, old revocation entries, audit events and webhook deliveries')
-  .action(async () => {
+  .option('--vacuum', 'SQLite: rewrite the file once (VACUUM) so that it can shrink from then on; holds the write lock while it runs')
+  .action(async (options: { vacuum?: boolean }) => {
     await withKeyturn(async ({ db, config, revocations }) => {
       const now = Date.now()
       const sessions = await drain((d, batch) => deleteExpiredSessions(d, now, batch), db)
       const tokens = await drain((d, batch) => deleteExpiredRefreshTokens(d, now, batch), db)
       // Revocation entries matter only while an access token of theirs may be alive; a
       // minute more covers instances that poll the log late.
-      const revocationEntries = await deleteRevocationsBefore(db, now - revocations.state.retentionMs - 60_000)
+      const revocationEntries = await drain((d, batch) => deleteRevocationsBefore(d, now - revocations.state.retentionMs - 60_000, batch), db)
       const retention = config.KEYTURN_AUDIT_RETENTION
       const audit = retention > 0 ? await drain((d, batch) => deleteAuditEventsBefore(d, now - retention, batch), db) : 0
       // The webhook delivery log is kept as long as the audit trail; nothing still to deliver goes.
@@ -33,5 +36,14 @@ export default new Command('flushexpiredtokens')
       console.log(
         `deleted ${sessions} expired session(s), ${tokens} expired refresh token(s), ${revocationEntries} old revocation entr${revocationEntries === 1 ? 'y' : 'ies'}, ${audit} old audit event(s) and ${webhookEvents} old webhook event(s)`,
       )
+      const url = config.KEYTURN_DATABASE_URL
+      if (url.startsWith('sqlite:') && sqlitePath(url) !== ':memory:') {
+        const space = await reclaimSqliteSpace(sqlitePath(url), { vacuum: options.vacuum === true, busyTimeoutMs: config.KEYTURN_SQLITE_BUSY_TIMEOUT_MS })
+        const mb = (pages: number) => ((pages * space.pageSize) / 2 ** 20).toFixed(1)
+        console.log(`gave ${mb(space.freedPages)} MB back to the disk`)
+        if (space.freePagesLeft > 0 && space.mode !== 'incremental') {
+          console.log(`${mb(space.freePagesLeft)} MB free inside the file, which was made before Keyturn shrank files: run with --vacuum once, in a quiet moment`)
+        }
+      }
     })
   })

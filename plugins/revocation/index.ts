@@ -7,7 +7,7 @@
 import fp from 'fastify-plugin'
 import { errors } from '../infra/api-error.js'
 import { findUserById } from '../users/users-store.js'
-import { revocationMark, revocationsAfter, revocationsSince } from './revocation-log.js'
+import { revocationMark, revocationsAfter, sessionRevocationsSince, type RevocationMark } from './revocation-log.js'
 import { RevocationState, type CachedUser } from './revocation-state.js'
 import type { RevocationKind } from './tables.js'
 
@@ -39,23 +39,45 @@ declare module 'fastify' {
 export default fp(
   async (fastify) => {
     const { config, db, keys, tokens } = fastify
-    const state = new RevocationState(tokens.accessLifetimeMs, tokens.leewayMs)
+    const state = new RevocationState({
+      accessLifetimeMs: tokens.accessLifetimeMs,
+      leewayMs: tokens.leewayMs,
+      maxCachedUsers: config.KEYTURN_USER_CACHE_SIZE,
+      async readUser(userId) {
+        const row = await findUserById(db, userId)
+        if (!row) return null
+        const { password_hash: _hash, ...user } = row
+        return user
+      },
+    })
     let lastSyncAt = 0
     const listeners = new Map<RevocationKind, Array<(subjectId: number) => void>>()
-    let mark: string | undefined
+    let mark: RevocationMark | undefined
     const lagListeners: Array<(lagMs: number) => void> = []
 
-    async function sync(now: number): Promise<void> {
+    // At the start only what may still matter: sessions revoked within an access token's
+    // life. Nothing else is kept in memory yet, so nothing else in the log concerns it.
+    async function start(now: number): Promise<void> {
       const next = await revocationMark(db)
-      // At the start only what may still matter: revocations younger than an access token.
-      const rows = mark === undefined ? await revocationsSince(db, now - state.retentionMs) : await revocationsAfter(db, mark)
+      for await (const rows of sessionRevocationsSince(db, now - state.retentionMs)) {
+        for (const row of rows) state.revokeSession(row.subject_id, row.created_at)
+      }
+      state.prune(now)
+      mark = next
+      lastSyncAt = now
+    }
+
+    async function sync(now: number): Promise<void> {
+      if (mark === undefined) return start(now)
+      const next = await revocationMark(db)
+      const rows = await revocationsAfter(db, mark)
       let keysChanged = false
       const appliedAt = Date.now()
       for (const row of rows) {
         if (row.kind === 'session') {
           // A session already known revoked is this process's own revocation, or a row read
-          // again: neither is a lag. Rows read at the start are history, not lag either.
-          const fresh = mark !== undefined && !state.isSessionRevoked(row.subject_id)
+          // again: neither is a lag.
+          const fresh = !state.isSessionRevoked(row.subject_id)
           state.revokeSession(row.subject_id, row.created_at)
           if (fresh) for (const listener of lagListeners) listener(appliedAt - row.created_at)
         }
@@ -65,8 +87,8 @@ export default fp(
         const heard = listeners.get(row.kind)
         if (heard !== undefined) for (const listener of heard) listener(row.subject_id)
       }
-      // At the start the keys were just read; later, once however many entries there were.
-      if (keysChanged && mark !== undefined) await keys.reload()
+      // Once however many entries there were.
+      if (keysChanged) await keys.reload()
       state.prune(now)
       mark = next
       lastSyncAt = now
@@ -76,18 +98,7 @@ export default fp(
       state,
       sessionRevoked: (sid, now) => state.revokeSession(sid, now),
       userChanged: (userId) => state.forgetUser(userId),
-      async loadUser(userId) {
-        const cached = state.getUser(userId)
-        if (cached !== undefined) return cached
-        const row = await findUserById(db, userId)
-        let user: CachedUser | null = null
-        if (row) {
-          const { password_hash: _hash, ...rest } = row
-          user = rest
-        }
-        state.setUser(userId, user)
-        return user
-      },
+      loadUser: (userId) => state.users.load(userId),
       assertFresh(now) {
         if (now - lastSyncAt > config.KEYTURN_REVOCATION_MAX_STALENESS_MS) throw errors.storeUnavailable()
       },

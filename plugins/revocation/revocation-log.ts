@@ -10,31 +10,74 @@ export async function recordRevocation(db: Executor, kind: RevocationKind, subje
 
 const COLUMNS = ['id', 'kind', 'subject_id', 'created_at'] as const
 
-export async function revocationsSince(db: Executor, since: number) {
-  return db.selectFrom('revocations').select(COLUMNS).where('created_at', '>=', since).orderBy('id').execute()
+// The session revocations a starting instance needs (those since `since`), a page at a time,
+// so a full window (a mass logout: a million rows) is never held as rows all at once. Paged
+// by id from the first row of the window: a later row older than the window (another
+// clock) comes along too, and is pruned at once.
+export async function* sessionRevocationsSince(db: Executor, since: number, pageSize = 20_000) {
+  const first = await db
+    .selectFrom('revocations')
+    .select((eb) => eb.fn.min('id').as('id'))
+    .where('created_at', '>=', since)
+    .executeTakeFirst()
+  if (first?.id == null) return
+  let after = Number(first.id) - 1
+  for (;;) {
+    const rows = await db
+      .selectFrom('revocations')
+      .select(['id', 'subject_id', 'created_at'])
+      .where('id', '>', after)
+      .where('kind', '=', 'session')
+      .orderBy('id')
+      .limit(pageSize)
+      .execute()
+    if (rows.length > 0) yield rows
+    if (rows.length < pageSize) return
+    after = (rows[rows.length - 1] as { id: number }).id
+  }
 }
 
-// A place in the log's commit order, to be read before the rows it guards: every row not yet
-// committed when it is read lies after it, whatever its created_at. On Postgres it is the
-// oldest transaction still running (its rows and any later one's carry an xact at or past
-// it); on SQLite the last id, since writers take turns and ids only grow (AUTOINCREMENT).
-export async function revocationMark(db: Executor): Promise<string> {
+// A place in the log's commit order, read before the rows it guards: every row it does not
+// cover is read by the next poll, whatever its created_at. On SQLite the last id, since
+// writers take turns and ids only grow (AUTOINCREMENT). On Postgres the snapshot: the rows
+// it could not see are those of transactions not yet started (xact >= xmax) or still running
+// (xact among xip). Only those are read next, so a transaction left open for an hour costs
+// one index probe a poll, not a re-read of everything written since it began.
+export type RevocationMark = { lastId: number } | { xmax: string; running: string[] }
+
+export async function revocationMark(db: Executor): Promise<RevocationMark> {
   if (isPostgres(db)) {
-    const { rows } = await sql<{ mark: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as mark`.execute(db)
-    return rows[0]?.mark ?? '0'
+    const { rows } = await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(db)
+    return parseSnapshot(rows[0]?.snapshot ?? '0:0:')
   }
   const row = await db.selectFrom('revocations').select((eb) => eb.fn.max('id').as('mark')).executeTakeFirst()
-  return String(row?.mark ?? 0)
+  return { lastId: Number(row?.mark ?? 0) }
 }
 
-// The rows that may have been committed since `mark` was read (some again: harmless).
-export async function revocationsAfter(db: Executor, mark: string) {
+// pg_snapshot's text form: "xmin:xmax:xip,xip,...".
+export function parseSnapshot(text: string): RevocationMark {
+  const [, xmax = '0', xip = ''] = text.split(':')
+  return { xmax, running: xip === '' ? [] : xip.split(',') }
+}
+
+// The rows the mark did not cover (some again, when read before: harmless).
+export async function revocationsAfter(db: Executor, mark: RevocationMark) {
   const query = db.selectFrom('revocations').select(COLUMNS).orderBy('id')
-  if (isPostgres(db)) return query.where(sql<string>`xact`, '>=', sql<string>`${mark}::xid8`).execute()
-  return query.where('id', '>', Number(mark)).execute()
+  if ('lastId' in mark) return query.where('id', '>', mark.lastId).execute()
+  const { xmax, running } = mark
+  return query
+    .where((eb) =>
+      running.length === 0
+        ? eb(sql<string>`xact`, '>=', sql<string>`${xmax}::xid8`)
+        : eb.or([eb(sql<string>`xact`, '>=', sql<string>`${xmax}::xid8`), eb(sql<string>`xact`, '=', sql<string>`any(${running}::xid8[])`)]),
+    )
+    .execute()
 }
 
-export async function deleteRevocationsBefore(db: Executor, before: number): Promise<number> {
-  const result = await db.deleteFrom('revocations').where('created_at', '<', before).executeTakeFirst()
+// Removes up to `batch` entries older than `before` (a batch at a time, so a mass logout's
+// million rows never hold the store's write lock at once); returns how many it removed.
+export async function deleteRevocationsBefore(db: Executor, before: number, batch: number): Promise<number> {
+  const victims = db.selectFrom('revocations').select('id').where('created_at', '<', before).limit(batch)
+  const result = await db.deleteFrom('revocations').where('id', 'in', victims).executeTakeFirst()
   return Number(result.numDeletedRows)
 }

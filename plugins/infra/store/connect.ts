@@ -80,6 +80,9 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase & { prepa
 
 function openSqliteConnection(path: string, opts: StoreOptions): SQLite.Database {
   const database = new SQLite(path)
+  // Takes effect only on a new file (before its first table): deleted rows' pages can then
+  // be given back to the disk a few at a time (sqlite-space.ts).
+  database.pragma('auto_vacuum = INCREMENTAL')
   database.pragma('journal_mode = WAL')
   // NORMAL in WAL mode survives a crash of the process (kill -9); only a power cut can
   // lose the last transactions. FULL trades throughput for that last guarantee.

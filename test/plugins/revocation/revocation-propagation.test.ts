@@ -8,6 +8,7 @@ import { updateAccount } from '../../../plugins/accounts/accounts.js'
 import { createClient } from '../../../plugins/users/clients-store.js'
 import { bearer, build, createUser, login, post, stores } from '../../helper.js'
 import { operatorConnection } from '../../operator-connection.js'
+import { revocationMark, revocationsAfter } from '../../../plugins/revocation/revocation-log.js'
 
 const POLL = { KEYTURN_REVOCATION_POLL_MS: '500' }
 
@@ -75,6 +76,30 @@ for (const store of stores()) {
     const res = await me()
     t.equal(res.statusCode, 401, 'the next poll after the COMMIT drops the user')
     t.strictSame(res.json(), { detail: 'User is inactive', code: 'user_inactive' })
+  })
+}
+
+// Postgres only: SQLite's writers take turns, so no transaction stays open beside others.
+for (const store of stores().filter((s) => s === 'postgres')) {
+  t.test('a transaction left open costs each poll nothing it has read before, and its rows arrive when it commits', async (t) => {
+    const app = await build(t, { store, env: { KEYTURN_REVOCATION_POLL_MS: '10000' } })
+    const operator = await operatorConnection(t, app.config.KEYTURN_DATABASE_URL)
+    const log = operator.users.replace(/users$/, 'revocations')
+    const entry = (subject: number) => `insert into ${log} (kind, subject_id, created_at) values ('session', ${subject}, ${Date.now()})`
+    await operator.exec('begin')
+    await operator.exec(entry(900_001))
+    const subjects = (rows: Array<{ subject_id: number }>) => rows.map((r) => r.subject_id).sort()
+
+    // Other writers keep committing while it stays open.
+    for (const subject of [1, 2, 3]) await app.db.insertInto('revocations').values({ kind: 'session', subject_id: subject, created_at: Date.now() }).execute()
+    const first = await revocationMark(app.db)
+    for (const subject of [4, 5]) await app.db.insertInto('revocations').values({ kind: 'session', subject_id: subject, created_at: Date.now() }).execute()
+    t.same(subjects(await revocationsAfter(app.db, first)), [4, 5], 'a poll reads what was committed since its mark, not everything since the open transaction began')
+
+    const second = await revocationMark(app.db)
+    t.same(subjects(await revocationsAfter(app.db, second)), [], 'and nothing at all when nothing new was committed')
+    await operator.exec('commit')
+    t.same(subjects(await revocationsAfter(app.db, second)), [900_001], 'the open transaction\'s row arrives once it commits, however old')
   })
 }
 

@@ -1,0 +1,92 @@
+// The sessions revoked recently enough that their access tokens may still be alive, each
+// until every such token has expired. Entries arrive in about the order they expire (every
+// one is kept for the same span after its revocation), so they are also queued in arrival
+// order and pruned from the front: a poll costs what it removes, not what is held, however
+// busy the log has been. An entry that arrives out of order (another instance's clock a
+// little behind) waits behind the one in front of it, at most that skew longer: kept longer
+// is safe, forgotten early would not be.
+
+// Two parallel columns (session id, forget-at ms) as a growable ring: 16 bytes an entry, no
+// object per entry for the collector to trace.
+class ExpiryQueue {
+  #sids = new Float64Array(1024)
+  #at = new Float64Array(1024)
+  #head = 0
+  #length = 0
+
+  push(sid: number, at: number): void {
+    if (this.#length === this.#sids.length) this.#grow()
+    const i = (this.#head + this.#length) % this.#sids.length
+    this.#sids[i] = sid
+    this.#at[i] = at
+    this.#length++
+  }
+
+  // The front entry's forget-at, or Infinity when empty.
+  get frontAt(): number {
+    return this.#length === 0 ? Infinity : (this.#at[this.#head] as number)
+  }
+
+  shift(): number {
+    const sid = this.#sids[this.#head] as number
+    this.#head = (this.#head + 1) % this.#sids.length
+    this.#length--
+    return sid
+  }
+
+  #grow(): void {
+    const size = this.#sids.length
+    const sids = new Float64Array(size * 2)
+    const at = new Float64Array(size * 2)
+    for (let k = 0; k < size; k++) {
+      sids[k] = this.#sids[(this.#head + k) % size] as number
+      at[k] = this.#at[(this.#head + k) % size] as number
+    }
+    this.#sids = sids
+    this.#at = at
+    this.#head = 0
+  }
+
+  get length(): number {
+    return this.#length
+  }
+}
+
+export class RevokedSessions {
+  // sid -> when it may be forgotten (ms); the latest, if a session is revoked twice.
+  readonly #forgetAt = new Map<number, number>()
+  readonly #queue = new ExpiryQueue()
+
+  constructor(private readonly retentionMs: number) {}
+
+  add(sid: number, revokedAt: number): void {
+    const forgetAt = revokedAt + this.retentionMs
+    const known = this.#forgetAt.get(sid)
+    if (known !== undefined && known >= forgetAt) return
+    this.#forgetAt.set(sid, forgetAt)
+    this.#queue.push(sid, forgetAt)
+  }
+
+  has(sid: number): boolean {
+    return this.#forgetAt.has(sid)
+  }
+
+  // Removes what has expired by `now`, from the front of the queue only.
+  prune(now: number): void {
+    while (this.#queue.frontAt <= now) {
+      const at = this.#queue.frontAt
+      const sid = this.#queue.shift()
+      // A session revoked again later has a later entry further back: keep it for that one.
+      if (this.#forgetAt.get(sid) === at) this.#forgetAt.delete(sid)
+    }
+  }
+
+  get size(): number {
+    return this.#forgetAt.size
+  }
+
+  // Entries queued, including those superseded by a later revocation of the same session.
+  get queued(): number {
+    return this.#queue.length
+  }
+}
