@@ -58,6 +58,7 @@ export default fp(
     // At the start only what may still matter: sessions revoked within an access token's
     // life. Nothing else is kept in memory yet, so nothing else in the log concerns it.
     async function start(now: number): Promise<void> {
+      const began = performance.now()
       const next = await revocationMark(db)
       for await (const rows of sessionRevocationsSince(db, now - state.retentionMs)) {
         for (const row of rows) state.revokeSession(row.subject_id, row.created_at)
@@ -65,6 +66,7 @@ export default fp(
       state.prune(now)
       mark = next
       lastSyncAt = now
+      fastify.log.info({ revokedSessions: state.revokedSessionCount, ms: Math.round(performance.now() - began) }, 'revocation log read')
     }
 
     async function sync(now: number): Promise<void> {

@@ -11,10 +11,13 @@ export async function recordRevocation(db: Executor, kind: RevocationKind, subje
 const COLUMNS = ['id', 'kind', 'subject_id', 'created_at'] as const
 
 // The session revocations a starting instance needs (those since `since`), a page at a time,
-// so a full window (a mass logout: a million rows) is never held as rows all at once. Paged
-// by id from the first row of the window: a later row older than the window (another
-// clock) comes along too, and is pruned at once.
-export async function* sessionRevocationsSince(db: Executor, since: number, pageSize = 20_000) {
+// so a full window (a mass logout: a million rows) is never held as rows all at once; small
+// pages, whose rows die young, left the collector a third of the work of large ones. Paged
+// by id alone from the first row of the window (a later row older than the window, from
+// another clock, comes along too and is pruned at once), the other kinds skipped here: with
+// `kind` in the query, Postgres without fresh statistics on the table sorted all of it for
+// every page.
+export async function* sessionRevocationsSince(db: Executor, since: number, pageSize = 2_000) {
   const first = await db
     .selectFrom('revocations')
     .select((eb) => eb.fn.min('id').as('id'))
@@ -23,15 +26,8 @@ export async function* sessionRevocationsSince(db: Executor, since: number, page
   if (first?.id == null) return
   let after = Number(first.id) - 1
   for (;;) {
-    const rows = await db
-      .selectFrom('revocations')
-      .select(['id', 'subject_id', 'created_at'])
-      .where('id', '>', after)
-      .where('kind', '=', 'session')
-      .orderBy('id')
-      .limit(pageSize)
-      .execute()
-    if (rows.length > 0) yield rows
+    const rows = await db.selectFrom('revocations').select(COLUMNS).where('id', '>', after).orderBy('id').limit(pageSize).execute()
+    yield rows.filter((row) => row.kind === 'session')
     if (rows.length < pageSize) return
     after = (rows[rows.length - 1] as { id: number }).id
   }
