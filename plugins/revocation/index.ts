@@ -83,9 +83,9 @@ export default fp(
           state.revokeSession(row.subject_id, row.created_at)
           if (fresh) for (const listener of lagListeners) listener(appliedAt - row.created_at)
         }
-        else if (row.kind === 'client') state.forgetClientUsers(row.subject_id)
+        else if (row.kind === 'client') state.users.forgetClientUsers(row.subject_id)
         else if (row.kind === 'key') keysChanged = true
-        else if (row.kind === 'user') state.forgetUser(row.subject_id)
+        else if (row.kind === 'user') state.users.forget(row.subject_id)
         const heard = listeners.get(row.kind)
         if (heard !== undefined) for (const listener of heard) listener(row.subject_id)
       }
@@ -99,7 +99,7 @@ export default fp(
     const revocations: Revocations = {
       state,
       sessionRevoked: (sid, now) => state.revokeSession(sid, now),
-      userChanged: (userId) => state.forgetUser(userId),
+      userChanged: (userId) => state.users.forget(userId),
       loadUser: (userId) => state.users.load(userId),
       assertFresh(now) {
         if (now - lastSyncAt > config.KEYTURN_REVOCATION_MAX_STALENESS_MS) throw errors.storeUnavailable()

@@ -41,18 +41,6 @@ export class RevocationState {
     return this.#sessions.has(sid)
   }
 
-  getUser(id: number): CachedUser | null | undefined {
-    return this.users.get(id)
-  }
-
-  forgetUser(id: number): void {
-    this.users.forget(id)
-  }
-
-  forgetClientUsers(clientId: number): void {
-    this.users.forgetClientUsers(clientId)
-  }
-
   prune(now: number): void {
     this.#sessions.prune(now)
   }
