@@ -27,7 +27,7 @@ const PASSWORD = 'load-test-password'
 const START_SCRIPT = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? ''
 const NPM_START_NODE_ARGS = (/node ((?:--\S+ )*)bin\/keyturn-server\.cjs/.exec(START_SCRIPT)?.[1] ?? '').split(' ').filter(Boolean)
 
-const USAGE = `npm run bench -- [--duration S] [--connections N] [--pipelining N] [--runs N]
+const USAGE = `npm run bench -- [--duration S] [--slice S] [--connections N] [--pipelining N] [--runs N]
                  [--scenarios ${SCENARIOS.map((s) => s.name).join(',')}] [--store sqlite|postgres]
                  [--postgres-url URL] [--users N] [--output DIR]
                  [--node-args=--cpu-prof,--cpu-prof-dir=DIR]  (flags for Keyturn's node)
@@ -40,6 +40,8 @@ const { values: opts } = orUsage(
     parseArgs({
       options: {
         duration: { type: 'string', default: '10' },
+        // Each timed run alternates ceiling and scenario in slices this long (see timedRun).
+        slice: { type: 'string', default: '2' },
         connections: { type: 'string', default: '100' },
         pipelining: { type: 'string', default: '1' },
         runs: { type: 'string', default: '3' },
@@ -66,6 +68,12 @@ if (opts.help) {
 }
 
 const duration = Number(opts.duration)
+const slice = Math.min(duration, Number(opts.slice))
+if (!(slice > 0)) {
+  console.error(`--slice must be a positive number of seconds\n\n${USAGE}`)
+  process.exit(2)
+}
+const slicesPerRun = Math.max(1, Math.round(duration / slice))
 const connections = Number(opts.connections)
 const pipelining = Number(opts.pipelining)
 const runs = Number(opts.runs)
@@ -159,6 +167,34 @@ function statsOf(result: autocannon.Result): Stats {
 async function fire(url: string, requests: autocannon.Request[], seconds: number): Promise<Stats> {
   const result = await autocannon({ url, connections, pipelining, duration: seconds, requests })
   return statsOf(result)
+}
+
+// One timed run: `duration` seconds of the ceiling and as many of the scenario, alternating
+// in slices of `slice` seconds, ceiling first. This machine's speed moves within seconds (B
+// between 5 800 and 10 200 req/s from one 10 s run to the next), so ten seconds of one and
+// then ten of the other compared two different machines; adjacent short slices see the same
+// one, and the run's ratio is its scenario requests over its ceiling requests. Every slice
+// opens its connections afresh, the ceiling's as well as Keyturn's.
+async function timedRun(ceiling: (seconds: number) => Promise<number>, scenario: (slice: number) => Promise<Stats>): Promise<RunPair> {
+  let ceilingRequests = 0
+  const parts: Stats[] = []
+  for (let k = 0; k < slicesPerRun; k++) {
+    ceilingRequests += await ceiling(slice)
+    parts.push(await scenario(k))
+  }
+  const total = parts.reduce((n, p) => n + p.total, 0)
+  const seconds = slicesPerRun * slice
+  const stats: Stats = {
+    rps: total / seconds,
+    // A slice's median, the middle one; the worst slice's p99.
+    p50: ([...parts].sort((a, b) => a.p50 - b.p50)[Math.floor(parts.length / 2)] as Stats).p50,
+    p99: Math.max(...parts.map((p) => p.p99)),
+    non2xx: parts.reduce((n, p) => n + p.non2xx, 0),
+    errors: parts.reduce((n, p) => n + p.errors, 0),
+    total,
+  }
+  const ceilingRps = ceilingRequests / seconds
+  return { ceilingRps, stats, ratio: stats.rps / ceilingRps }
 }
 
 async function argon2Ceiling(seconds: number): Promise<number> {
@@ -279,17 +315,22 @@ async function main(): Promise<void> {
       await fire(keyturnUrl, await prepared.requests(), 2)
       let peakRss: number | null = null
       for (let i = 0; i < runs; i++) {
-        const ceilingRps = scenario.ceiling === 'argon2' ? await argon2Ceiling(duration) : (await fire(baselineUrl, prepared.baselineRequests(), duration)).rps
-        const requests = await prepared.requests()
+        // Requests the ceiling completes in so many seconds.
+        const ceiling = async (seconds: number) =>
+          scenario.ceiling === 'argon2' ? (await argon2Ceiling(seconds)) * seconds : (await fire(baselineUrl, prepared.baselineRequests(), seconds)).total
+        // Each slice its own requests: a slice ends with requests in flight, and a rotation
+        // chain whose answer was cut off would present a spent token in the next slice.
+        const sliceRequests: autocannon.Request[][] = []
+        for (let k = 0; k < slicesPerRun; k++) sliceRequests.push(await prepared.requests())
         // The peak is Keyturn's under the timed load at full concurrency: the tokens a run
         // consumes are minted before it (logins, eight at a time) and not counted; the login
         // and mixed scenarios measure hashing under load.
         resetPeakRss(pid)
-        const stats = await fire(keyturnUrl, requests, duration)
+        const pair = await timedRun(ceiling, (k) => fire(keyturnUrl, sliceRequests[k] as autocannon.Request[], slice))
         const runPeak = await peakRssMb(pid)
         if (runPeak !== null) peakRss = Math.max(peakRss ?? 0, runPeak)
-        const ratio = stats.rps / ceilingRps
-        pairs.push({ ceilingRps, stats, ratio })
+        pairs.push(pair)
+        const { stats, ceilingRps, ratio } = pair
         process.stdout.write(
           `  ${scenario.name} run ${i + 1}/${runs}: ${stats.rps.toFixed(0)} req/s, ${stats.non2xx} non-2xx, ${stats.errors} errors (${ceilingName} ${ceilingRps.toFixed(0)}, ratio ${ratio.toFixed(2)})\n`,
         )
