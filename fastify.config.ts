@@ -9,6 +9,7 @@ import { envSchema } from 'env-schema'
 import { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
 import { hostname } from 'node:os'
 import pino from 'pino'
+import { LineBuffer } from './log-buffer.js'
 import { requestId } from './request-id.js'
 import { lazyChildLogger } from './request-logger.js'
 
@@ -294,16 +295,16 @@ export function keyturnLogger(config: KeyturnConfig, destination: LineDestinatio
 // (pino's default: each line handed to libuv's thread pool as soon as the last write is done)
 // cost a verify about a third of its throughput here in system calls and thread hand-offs,
 // and put log writes in the queue the argon2 hashes use. Lines are kept until 4 KB have
-// gathered or 200 ms have passed, then written at once on the main thread, in order; what is
-// held is written when the process exits (kill -9 can lose those 200 ms).
-const LOG_BUFFER_BYTES = 4096
+// gathered or 200 ms have passed (log-buffer.ts), then written at once on the main thread, in
+// order; what is held is written when the process exits (kill -9 can lose those 200 ms).
+const LOG_BUFFER_CHARS = 4096
 const LOG_FLUSH_MS = 200
-let stdout: pino.DestinationStream | undefined
-function bufferedStdout(): pino.DestinationStream {
+let stdout: LineBuffer | undefined
+function bufferedStdout(): LineBuffer {
   if (stdout === undefined) {
-    const destination = pino.destination({ dest: 1, sync: true, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS })
-    process.on('exit', () => destination.flushSync())
-    stdout = destination
+    const buffer = new LineBuffer(pino.destination({ dest: 1, sync: true }), LOG_BUFFER_CHARS, LOG_FLUSH_MS)
+    process.on('exit', () => buffer.flushSync())
+    stdout = buffer
   }
   return stdout
 }
