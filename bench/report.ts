@@ -86,7 +86,7 @@ function header(report: BenchReport): string {
   return (
     `${report.date}, store ${report.store}${report.sqliteSynchronous ? ` (synchronous=${report.sqliteSynchronous})` : ''}, ` +
     `Node ${report.node}${report.nodeArgs.length > 0 ? ` ${report.nodeArgs.join(' ')}` : ''}, ${report.machine.cpus} x ${report.machine.cpuModel}, ${report.machine.memoryGb} GiB; ` +
-    `${report.connections} connections, pipelining ${report.pipelining}, median ratio of ${report.runs} runs of ${report.durationSeconds}s (in ${report.sliceSeconds} s slices but login and mixed); ` +
+    `${report.connections} connections, pipelining ${report.pipelining}, median ratio of ${report.runs} runs of ${report.durationSeconds}s (in ${report.sliceSeconds} s slices, whole runs where passwords are hashed); ` +
     `argon2id m=${report.argon2.memoryCost} KiB t=${report.argon2.timeCost} p=${report.argon2.parallelism}; LOG_LEVEL=${report.logLevel}, access log ${report.accessLog ? 'on' : 'off'}, metrics ${report.metrics ? 'on' : 'off'}; ` +
     `${Object.entries(report.settings).map(([k, v]) => `${k}=${v}; `).join('')}` +
     `peak RSS (over the timed runs) limit ${RSS_LIMIT_MB} MB`

@@ -175,11 +175,11 @@ async function fire(url: string, requests: autocannon.Request[], seconds: number
 // one, and the run's ratio is its scenario requests over its ceiling requests. Every slice
 // opens its connections afresh, the ceiling's as well as Keyturn's.
 async function timedRun(
+  slices: number,
   sliceSeconds: number,
   ceiling: (seconds: number) => Promise<number>,
   scenario: (slice: number) => Promise<Stats>,
 ): Promise<RunPair> {
-  const slices = Math.max(1, Math.round(duration / sliceSeconds))
   let ceilingRequests = 0
   const parts: Stats[] = []
   for (let k = 0; k < slices; k++) {
@@ -318,24 +318,25 @@ async function main(): Promise<void> {
       if (scenario.ceiling === 'B') await fire(baselineUrl, prepared.baselineRequests(), 2)
       await fire(keyturnUrl, await prepared.requests(), 2)
       let peakRss: number | null = null
+      // Requests the ceiling completes in so many seconds.
+      const ceiling = async (seconds: number) =>
+        scenario.ceiling === 'argon2' ? (await argon2Ceiling(seconds)) * seconds : (await fire(baselineUrl, prepared.baselineRequests(), seconds)).total
+      // Scenarios that hash passwords keep whole runs, as before the slices: their queued
+      // hashes outlast a slice (scenarios.ts), and the argon2 ceiling, a process of its own
+      // that starts its thread pool each time, lost a quarter of its figure to that start
+      // over 2 s (login came out at 1.41 of it).
+      const sliceSeconds = scenario.hashes ? duration : slice
+      const slices = Math.max(1, Math.round(duration / sliceSeconds))
       for (let i = 0; i < runs; i++) {
-        // Requests the ceiling completes in so many seconds.
-        const ceiling = async (seconds: number) =>
-          scenario.ceiling === 'argon2' ? (await argon2Ceiling(seconds)) * seconds : (await fire(baselineUrl, prepared.baselineRequests(), seconds)).total
         // Each slice its own requests: a slice ends with requests in flight, and a rotation
         // chain whose answer was cut off would present a spent token in the next slice.
-        // Scenarios that hash passwords keep whole runs, as before the slices: their queued
-        // hashes outlast a slice (scenarios.ts), and the argon2 ceiling, a process of its own
-        // that starts its thread pool each time, lost a quarter of its figure to that start
-        // over 2 s (login came out at 1.41 of it).
-        const sliceSeconds = scenario.hashes ? duration : slice
         const sliceRequests: autocannon.Request[][] = []
-        for (let k = 0; k < Math.max(1, Math.round(duration / sliceSeconds)); k++) sliceRequests.push(await prepared.requests())
+        for (let k = 0; k < slices; k++) sliceRequests.push(await prepared.requests())
         // The peak is Keyturn's under the timed load at full concurrency: the tokens a run
         // consumes are minted before it (logins, eight at a time) and not counted; the login
         // and mixed scenarios measure hashing under load.
         resetPeakRss(pid)
-        const pair = await timedRun(sliceSeconds, ceiling, (k) => fire(keyturnUrl, sliceRequests[k] as autocannon.Request[], sliceSeconds))
+        const pair = await timedRun(slices, sliceSeconds, ceiling, (k) => fire(keyturnUrl, sliceRequests[k] as autocannon.Request[], sliceSeconds))
         const runPeak = await peakRssMb(pid)
         if (runPeak !== null) peakRss = Math.max(peakRss ?? 0, runPeak)
         pairs.push(pair)
