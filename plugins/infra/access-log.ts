@@ -39,15 +39,11 @@ function jsonOf(url: string | undefined): string {
   return json
 }
 
-interface Fields {
+// The debug line written as a request is routed.
+interface Incoming {
   reqId: string
   method: string
   route: string | null
-  status?: number
-  ms?: number
-  ip?: string
-  user_id?: number | undefined
-  session_id?: number | undefined
 }
 
 export default fp(
@@ -56,20 +52,18 @@ export default fp(
     const log = fastify.log
     const destination = lineDestinationOf(log)
     // The line as pino writes it, or through the logger when it is not Keyturn's.
-    const write = destination
-      ? (level: Level, fields: Fields, msg: string) => {
-          let line = `{"level":${LEVELS[level]},"time":${Date.now()}${destination.bindings},"reqId":${JSON.stringify(fields.reqId)},"method":"${fields.method}","route":${jsonOf(fields.route ?? undefined)}`
-          if (fields.status !== undefined) line += `,"status":${fields.status},"ms":${fields.ms},"ip":${JSON.stringify(fields.ip)}`
-          if (fields.user_id !== undefined) line += `,"user_id":${fields.user_id},"session_id":${fields.session_id}`
-          destination.stream.write(`${line},"msg":"${msg}"}\n`)
-        }
-      : (level: Level, fields: Fields, msg: string) => log[level](fields, msg)
+    const incoming = destination
+      ? (fields: Incoming) =>
+          destination.stream.write(
+            `{"level":${LEVELS.debug},"time":${Date.now()}${destination.bindings},"reqId":${JSON.stringify(fields.reqId)},"method":"${fields.method}","route":${jsonOf(fields.route ?? undefined)},"msg":"incoming request"}\n`,
+          )
+      : (fields: Incoming) => log.debug(fields, 'incoming request')
 
     // Read at start, as the logger's level is: at info and above there is no such hook at all.
     const on = { debug: enabled(log, 'debug'), info: enabled(log, 'info') }
     if (on.debug) {
       fastify.addHook('onRequest', (request, _reply, done) => {
-        write('debug', { reqId: String(request.id), method: request.method, route: request.routeOptions.config.url ?? null }, 'incoming request')
+        incoming({ reqId: String(request.id), method: request.method, route: request.routeOptions.config.url ?? null })
         done()
       })
     }
@@ -78,21 +72,19 @@ export default fp(
       const level: Level = config.probe === true ? 'debug' : 'info'
       if (!on[level]) return done()
       const user = request.user
-      write(
-        level,
-        {
-          reqId: String(request.id),
-          method: request.method,
-          route: config.url ?? null,
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime * 10) / 10,
-          ip: request.ip,
-          // Left out of the line when nobody was authenticated (pino drops undefined too).
-          user_id: user?.id,
-          session_id: user?.sessionId,
-        },
-        'request',
-      )
+      const ms = Math.round(reply.elapsedTime * 10) / 10
+      if (destination) {
+        // The line without a fields object in between: this runs on every request.
+        let line = `{"level":${LEVELS[level]},"time":${Date.now()}${destination.bindings},"reqId":${JSON.stringify(String(request.id))},"method":"${request.method}","route":${jsonOf(config.url)},"status":${reply.statusCode},"ms":${ms},"ip":${JSON.stringify(request.ip)}`
+        // Left out of the line when nobody was authenticated (as pino drops undefined).
+        if (user?.id !== undefined) line += `,"user_id":${user.id},"session_id":${user.sessionId}`
+        destination.stream.write(`${line},"msg":"request"}\n`)
+      } else {
+        log[level](
+          { reqId: String(request.id), method: request.method, route: config.url ?? null, status: reply.statusCode, ms, ip: request.ip, user_id: user?.id, session_id: user?.sessionId },
+          'request',
+        )
+      }
       done()
     })
   },

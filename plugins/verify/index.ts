@@ -4,8 +4,9 @@ import type { RateLimitHook } from '../infra/rate-limit.js'
 import { verifyToken } from './token-verification.js'
 
 export interface VerifyService {
-  // Resolves when the token is good; throws the contract's 401 otherwise.
-  check(raw: string): Promise<void>
+  // Throws (or rejects with) the contract's 401 for a bad token. A good access token returns
+  // undefined; a refresh token, which the store must confirm, a promise.
+  check(raw: string): Promise<void> | undefined
   readonly rateLimit: RateLimitHook[]
 }
 

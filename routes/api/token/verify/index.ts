@@ -18,9 +18,10 @@ const endpoint = {
 
 const verify: FastifyPluginAsyncTypebox = async (fastify) => {
   for (const [url, schema] of withAliases('POST', prefixOverride, VERIFY_PATHS, endpoint)) {
-    fastify.post(url, { schema, onRequest: fastify.verify.rateLimit }, async (request) => {
-      await fastify.verify.check(request.body.token)
-      return {}
+    // Not async: an access token's answer is sent without a promise (plugins/verify/).
+    fastify.post(url, { schema, onRequest: fastify.verify.rateLimit }, (request) => {
+      const pending = fastify.verify.check(request.body.token)
+      return pending === undefined ? {} : pending.then(() => ({}))
     })
   }
 }
