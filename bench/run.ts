@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { type BenchReport, type ScenarioResult, type Stats, writeReport, printTable, TARGETS } from './report.js'
+import { keepUnexpectedLines } from './kept-log.js'
 import { orUsage } from './options.js'
 import { freePort, waitForHttp } from './processes.js'
 import { SCENARIOS, type ScenarioContext } from './scenarios.js'
@@ -368,7 +369,8 @@ async function main(): Promise<void> {
     // What the run had on: the access log's lines, and a scrape of the metrics.
     const accessLog = settingsUsed.KEYTURN_ACCESS_LOG !== 'false'
     const metricsOn = metricsPort !== '0'
-    const logLines = readFileSync(logPath, 'utf8').split('\n').filter((line) => line.includes('"msg":"request"')).length
+    const log = readFileSync(logPath, 'utf8')
+    const logLines = log.split('\n').filter((line) => line.includes('"msg":"request"')).length
     const scraped = metricsOn ? await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => '') : ''
     const counted = /^keyturn_http_request_duration_seconds_count\{/m.test(scraped)
     console.log(
@@ -397,6 +399,12 @@ async function main(): Promise<void> {
     }
     printTable(report)
     const files = writeReport(report, opts.output)
+    if (results.some((r) => r.non2xx > 0)) {
+      const kept = (files[0] as string).replace(/\.json$/, '-non2xx.log')
+      const { byRouteAndStatus } = keepUnexpectedLines(log, kept)
+      files.push(kept)
+      console.log(`\nnon-2xx answers by route and status: ${JSON.stringify(byRouteAndStatus)}`)
+    }
     console.log(`\nwritten: ${files.join(', ')}`)
   } finally {
     // Keyturn goes before its schema does: dropped under it, its revocation poll would log
