@@ -24,7 +24,7 @@ const text = Buffer.alloc(36)
 
 export function randomUuid(): string {
   if (used === random.length) {
-    random = randomFillSync(Buffer.allocUnsafe(16 * BATCH))
+    random = randomFillSync(Buffer.allocUnsafeSlow(16 * BATCH))
     used = 0
   }
   let at = 0

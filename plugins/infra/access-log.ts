@@ -75,9 +75,16 @@ export default fp(
       const ms = Math.round(reply.elapsedTime * 10) / 10
       if (destination) {
         // The line without a fields object in between: this runs on every request.
-        let line = `{"level":${LEVELS[level]},"time":${Date.now()}${destination.bindings},"reqId":${JSON.stringify(String(request.id))},"method":"${request.method}","route":${jsonOf(config.url)},"status":${reply.statusCode},"ms":${ms},"ip":${JSON.stringify(request.ip)}`
-        // Left out of the line when nobody was authenticated (as pino drops undefined).
-        if (user?.id !== undefined) line += `,"user_id":${user.id},"session_id":${user.sessionId}`
+        let line = `{"level":${LEVELS[level]},"time":${Date.now()}${destination.bindings},"reqId":${JSON.stringify(String(request.id))},"method":"${request.method}","route":${jsonOf(config.url)},"status":${reply.statusCode},"ms":${ms},"ip":${JSON.stringify(request.ip) ?? 'null'}`
+        // Left out of the line when nobody was authenticated (as pino drops undefined). Keyturn's
+        // ids are numbers; an embedder's own request.user may hold anything, so that is quoted.
+        if (user?.id !== undefined) {
+          const { id, sessionId } = user
+          line +=
+            typeof id === 'number' && typeof sessionId === 'number'
+              ? `,"user_id":${id},"session_id":${sessionId}`
+              : `,"user_id":${JSON.stringify(id) ?? 'null'},"session_id":${JSON.stringify(sessionId) ?? 'null'}`
+        }
         destination.stream.write(`${line},"msg":"request"}\n`)
       } else {
         log[level](

@@ -3,6 +3,7 @@
 // X-Request-Id is kept when it is a plain token, replaced otherwise, and echoed.
 import t from 'tap'
 import { bearer, createUser, login, post } from '../../helper.js'
+import type { KeyturnPlugin } from '../../../plugins/extensions/load-plugins.js'
 import { buildLogged, expectNotLogged } from '../../logged-app.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -82,4 +83,19 @@ t.test('probes log at debug; KEYTURN_ACCESS_LOG=false logs nothing', async (t) =
   const quiet = await buildLogged(t, 'sqlite', 'info', off, { KEYTURN_ACCESS_LOG: 'false' })
   t.equal((await quiet.inject('/api/user/')).statusCode, 401)
   t.same(accessLines(off), [])
+})
+
+// A plugin (or an embedding server's @fastify/jwt) may put its own payload in request.user:
+// the line stays one JSON object whatever that holds.
+t.test("another request.user's ids are quoted, never pasted into the line", async (t) => {
+  const lines: string[] = []
+  const odd = async (f: Parameters<KeyturnPlugin>[0]) => {
+    f.get('/odd-user/', { onRequest: async (request) => void ((request as { user: unknown }).user = { id: 'x","admin":true,"y":"' }) }, async () => ({}))
+  }
+  const app = await buildLogged(t, 'sqlite', 'info', lines, {}, [odd])
+  lines.length = 0
+  t.equal((await app.inject({ method: 'GET', url: '/odd-user/' })).statusCode, 200)
+  const [line] = accessLines(lines)
+  t.match(line, { route: '/odd-user/', user_id: 'x","admin":true,"y":"', session_id: null })
+  t.notOk('admin' in (line as Line), 'no field of its own')
 })

@@ -39,13 +39,15 @@ t.test("/metrics shows the lines prom-client's own Histogram shows for the same 
   t.notMatch(await ours.metrics(), /x_seconds_count/, 'reset empties every series')
 })
 
-t.test('a series is found again by its key', async (t) => {
+t.test('a series is found again by its key; values that are not finite are refused, as prom-client refuses them', async (t) => {
   const tallied = new TalliedHistogram('y_seconds', 'help', BOUNDS, new Registry())
   t.equal(tallied.series('a'), undefined)
   const a = tallied.add('a', { route: 'a' })
   t.equal(tallied.series('a'), a)
   a.observe(0.5)
   a.observe(2)
+  a.observe(Number.NaN)
+  a.observe(Number.POSITIVE_INFINITY)
   t.same([...a.counts], [0, 0, 0, 1, 1])
   t.equal(a.count, 2)
   t.equal(a.sum, 2.5)
