@@ -7,15 +7,19 @@ import { writeFileSync } from 'node:fs'
 
 const MAX_LINES = 2000
 
+// An access line that was not 2xx, or any line at warn or above.
+export function isUnexpected(line: string): boolean {
+  const status = /"status":(\d+)/.exec(line)?.[1]
+  return (status !== undefined && !status.startsWith('2')) || Number(/^\{"level":(\d+)/.exec(line)?.[1] ?? 0) >= 40
+}
+
 export function keepUnexpectedLines(log: string, file: string): { lines: number; byRouteAndStatus: Record<string, number> } {
   const kept: string[] = []
   const byRouteAndStatus: Record<string, number> = {}
   let lines = 0
   for (const line of log.split('\n')) {
+    if (!isUnexpected(line)) continue
     const status = /"status":(\d+)/.exec(line)?.[1]
-    const level = Number(/^\{"level":(\d+)/.exec(line)?.[1] ?? 0)
-    const unexpected = (status !== undefined && !status.startsWith('2')) || level >= 40
-    if (!unexpected) continue
     lines++
     if (status !== undefined) {
       const key = `${/"method":"([A-Z]+)"/.exec(line)?.[1] ?? '?'} ${/"route":("[^"]*"|null)/.exec(line)?.[1] ?? '?'} ${status}`
