@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { type BenchReport, type ScenarioResult, type Stats, writeReport, printTable, TARGETS } from './report.js'
-import { isUnexpected, keepUnexpectedLines } from './kept-log.js'
+import { UnexpectedLines } from './kept-log.js'
 import { orUsage } from './options.js'
 import { freePort, waitForHttp } from './processes.js'
 import { SCENARIOS, type ScenarioContext } from './scenarios.js'
@@ -372,12 +372,11 @@ async function main(): Promise<void> {
     const metricsOn = metricsPort !== '0'
     // Line by line: a fast run's log outgrows the longest string V8 can hold (512 MB).
     let logLines = 0
-    const unexpected: string[] = []
+    const unexpected = new UnexpectedLines()
     for await (const line of createInterface({ input: createReadStream(logPath), crlfDelay: Infinity })) {
       if (line.includes('"msg":"request"')) logLines++
-      if (isUnexpected(line) && unexpected.length < 10_000) unexpected.push(line)
+      unexpected.add(line)
     }
-    const log = unexpected.join('\n')
     const scraped = metricsOn ? await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => '') : ''
     const counted = /^keyturn_http_request_duration_seconds_count\{/m.test(scraped)
     console.log(
@@ -408,9 +407,9 @@ async function main(): Promise<void> {
     const files = writeReport(report, opts.output)
     if (results.some((r) => r.non2xx > 0)) {
       const kept = (files[0] as string).replace(/\.json$/, '-non2xx.log')
-      const { byRouteAndStatus } = keepUnexpectedLines(log, kept)
+      unexpected.write(kept)
       files.push(kept)
-      console.log(`\nnon-2xx answers by route and status: ${JSON.stringify(byRouteAndStatus)}`)
+      console.log(`\nnon-2xx answers by route and status: ${JSON.stringify(unexpected.byRouteAndStatus)}`)
     }
     console.log(`\nwritten: ${files.join(', ')}`)
   } finally {
