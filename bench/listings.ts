@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   const rootPassword = benchUser('listings-root', ['--superuser'])
   const staffPassword = opts.client ? benchUser('listings-staff', ['--staff', '--client', opts.client]) : undefined
   const port = await freePort()
-  const server: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=8', '--heap-growing-percent=25', join(ROOT, 'bin', 'keyturn-server.cjs')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: 'inherit' })
+  const server: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=50', join(ROOT, 'bin', 'keyturn-server.cjs')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: 'inherit' })
   process.on('exit', () => server.kill('SIGTERM'))
   const base = `http://127.0.0.1:${port}`
   await waitForHttp(`${base}/api/health/`, server)
