@@ -8,6 +8,12 @@
 // nbf, with the same leeway as the verifier); only successes are kept, so forged tokens are
 // checked in full every time and cannot fill it; and it says nothing about revocation,
 // which every caller checks after decoding, on every use.
+//
+// Least recently used out first (lru-cache). Its first version dropped the oldest entry of a
+// Map, found with keys().next(): a Map keeps the holes its deletions leave until it is
+// rebuilt, and that iterator walks them from the start, so with the cache full each new token
+// cost about 6.7 µs of skipping, half of what verifying it cost.
+import { LRUCache } from 'lru-cache'
 
 interface Entry<T> {
   claims: T
@@ -16,12 +22,14 @@ interface Entry<T> {
 }
 
 export class VerifiedTokenCache<T extends { exp: number; nbf?: number }> {
-  readonly #entries = new Map<string, Entry<T>>()
+  readonly #entries: LRUCache<string, Entry<T>>
 
   constructor(
-    private readonly maxEntries: number,
+    maxEntries: number,
     private readonly leewayMs: number,
-  ) {}
+  ) {
+    this.#entries = new LRUCache({ max: maxEntries })
+  }
 
   get(token: string, now: number): T | undefined {
     const entry = this.#entries.get(token)
@@ -34,11 +42,6 @@ export class VerifiedTokenCache<T extends { exp: number; nbf?: number }> {
   }
 
   set(token: string, claims: T): void {
-    // The oldest entry goes first (a Map iterates in insertion order).
-    if (this.#entries.size >= this.maxEntries) {
-      const oldest = this.#entries.keys().next()
-      if (!oldest.done) this.#entries.delete(oldest.value)
-    }
     this.#entries.set(token, {
       claims: Object.freeze(claims),
       notBefore: typeof claims.nbf === 'number' ? claims.nbf * 1000 - this.leewayMs : 0,
