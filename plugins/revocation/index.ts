@@ -71,8 +71,7 @@ export default fp(
 
     async function sync(now: number): Promise<void> {
       if (mark === undefined) return start(now)
-      const next = await revocationMark(db)
-      const rows = await revocationsAfter(db, mark)
+      const { rows, next } = await revocationsAfter(db, mark)
       let keysChanged = false
       const appliedAt = Date.now()
       for (const row of rows) {

@@ -1,7 +1,9 @@
 // The revocation log's rows: appended in the transaction that revokes, read by every
 // instance's poll in commit order, pruned by flushexpiredtokens.
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
+import { compiledQuery } from '../infra/store/compiled.js'
 import { isPostgres, type Executor } from '../infra/store/database.js'
+import { prepareOnPostgres } from '../infra/store/pg-prepared.js'
 import type { RevocationKind } from './tables.js'
 
 export async function recordRevocation(db: Executor, kind: RevocationKind, subjectId: number, now: number): Promise<void> {
@@ -33,14 +35,16 @@ export async function* sessionRevocationsSince(db: Executor, since: number, page
   }
 }
 
-// A place in the log's commit order, read before the rows it guards: every row it does not
-// cover is read by the next poll, whatever its created_at. On SQLite the last id, since
-// writers take turns and ids only grow (AUTOINCREMENT). On Postgres the snapshot: the rows
-// it could not see are those of transactions not yet started (xact >= xmax) or still running
-// (xact among xip). Only those are read next, so a transaction left open for an hour costs
-// one index probe a poll, not a re-read of everything written since it began.
+// A place in the log's commit order: every row it does not cover is read by the next poll,
+// whatever its created_at. On SQLite the last id, since writers take turns and ids only grow
+// (AUTOINCREMENT): a row committed after a read has a larger id than every row that read
+// saw. On Postgres a snapshot: the rows it could not see are those of transactions not yet
+// started (xact >= xmax) or still running (xact among xip). Only those are read next, so a
+// transaction left open for an hour costs one index probe a poll, not a re-read of everything
+// written since it began.
 export type RevocationMark = { lastId: number } | { xmax: string; running: string[] }
 
+// Where the log stands now, with nothing read (an instance starting).
 export async function revocationMark(db: Executor): Promise<RevocationMark> {
   if (isPostgres(db)) {
     const { rows } = await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(db)
@@ -56,19 +60,36 @@ export function parseSnapshot(text: string): RevocationMark {
   return { xmax, running: xip === '' ? [] : xip.split(',') }
 }
 
-// The rows the mark did not cover (some again, when read before: harmless).
-export async function revocationsAfter(db: Executor, mark: RevocationMark) {
-  const query = db.selectFrom('revocations').select(COLUMNS).orderBy('id')
-  if ('lastId' in mark) return query.where('id', '>', mark.lastId).execute()
-  const { xmax, running } = mark
-  return query
-    .where((eb) =>
-      running.length === 0
-        ? eb(sql<string>`xact`, '>=', sql<string>`${xmax}::xid8`)
-        : eb.or([eb(sql<string>`xact`, '>=', sql<string>`${xmax}::xid8`), eb(sql<string>`xact`, '=', sql<string>`any(${running}::xid8[])`)]),
-    )
-    .execute()
+export interface RevocationRow {
+  id: number
+  kind: RevocationKind
+  subject_id: number
+  created_at: number
 }
+
+// A poll: the rows `mark` did not cover, and the mark that covers them, in one statement
+// whose text never changes (so Postgres keeps it prepared, and nothing is built per poll: an
+// idle instance polls twice a second, and two queries built each time were most of its CPU).
+// On Postgres the new mark is the snapshot of that same statement: what it read is exactly
+// what that snapshot sees.
+export async function revocationsAfter(db: Executor, mark: RevocationMark): Promise<{ rows: RevocationRow[]; next: RevocationMark }> {
+  if ('lastId' in mark) {
+    const { rows } = await rowsAfterId(db, mark.lastId)
+    return { rows, next: rows.length === 0 ? mark : { lastId: (rows[rows.length - 1] as RevocationRow).id } }
+  }
+  prepareOnPostgres(PG_ROWS_AFTER_SNAPSHOT)
+  const { rows } = await db.executeQuery<RevocationRow & { snapshot: string }>(CompiledQuery.raw(PG_ROWS_AFTER_SNAPSHOT, [mark.xmax, mark.running]))
+  const first = rows[0]
+  if (first === undefined) throw new Error('the revocation poll returned no snapshot')
+  // With nothing new, the one row is the snapshot's alone (the left join found no entry).
+  return { rows: first.id === null ? [] : rows, next: parseSnapshot(first.snapshot) }
+}
+
+const rowsAfterId = compiledQuery((db: Executor, after: number) => db.selectFrom('revocations').select(COLUMNS).where('id', '>', after).orderBy('id'), 1)
+
+const PG_ROWS_AFTER_SNAPSHOT = `select pg_current_snapshot()::text as snapshot, r.id, r.kind, r.subject_id, r.created_at
+from (select 1) as one left join revocations as r on r.xact >= $1::xid8 or r.xact = any($2::xid8[])
+order by r.id`
 
 // Removes up to `batch` entries older than `before` (a batch at a time, so a mass logout's
 // million rows never hold the store's write lock at once); returns how many it removed.

@@ -2,6 +2,7 @@
 // Postgres; SQLite has one writer), recording an attempt, and the delivery log.
 import type { Executor } from '../infra/store/database.js'
 import { isPostgres } from '../infra/store/database.js'
+import { compiledQuery } from '../infra/store/compiled.js'
 import { countRows } from '../infra/store/counted-page.js'
 
 export interface ClaimedDelivery {
@@ -18,18 +19,17 @@ export interface ClaimedDelivery {
   secrets: string[]
 }
 
+const anyDue = compiledQuery(
+  (db: Executor, now: number) => db.selectFrom('webhook_deliveries').select('id').where('state', '=', 'pending').where('next_attempt_at', '<=', now).limit(1),
+  1,
+)
+
 // Marks up to `limit` due deliveries as this instance's until `lockedUntil` and returns them
 // with what sending needs.
 export async function claimDue(db: Executor, now: number, lockedUntil: number, limit: number): Promise<ClaimedDelivery[]> {
-  // A read first: an idle outbox costs no write (on SQLite, no turn at the write lock).
-  const due = await db
-    .selectFrom('webhook_deliveries')
-    .select('id')
-    .where('state', '=', 'pending')
-    .where('next_attempt_at', '<=', now)
-    .limit(1)
-    .executeTakeFirst()
-  if (due === undefined) return []
+  // A read first: an idle outbox costs no write (on SQLite, no turn at the write lock), and
+  // compiled once, as every instance asks it every second.
+  if ((await anyDue(db, now)).rows.length === 0) return []
   const pg = isPostgres(db)
   const claimed = await db
     .updateTable('webhook_deliveries')
