@@ -7,7 +7,7 @@
 import fp from 'fastify-plugin'
 import { errors } from '../infra/api-error.js'
 import { findUserById } from '../users/users-store.js'
-import { revocationMark, revocationsAfter, sessionRevocationsSince, type RevocationMark } from './revocation-log.js'
+import { eachSessionRevocationSince, revocationMark, revocationsAfter, type RevocationMark } from './revocation-log.js'
 import { RevocationState, type CachedUser } from './revocation-state.js'
 import type { RevocationKind } from './tables.js'
 
@@ -60,9 +60,7 @@ export default fp(
     async function start(now: number): Promise<void> {
       const began = performance.now()
       const next = await revocationMark(db)
-      for await (const rows of sessionRevocationsSince(db, now - state.retentionMs)) {
-        for (const row of rows) state.revokeSession(row.subject_id, row.created_at)
-      }
+      await eachSessionRevocationSince(db, now - state.retentionMs, (sid, revokedAt) => state.revokeSession(sid, revokedAt))
       state.prune(now)
       mark = next
       lastSyncAt = now
