@@ -2,7 +2,7 @@
 // outage must neither crash the process nor flood the log: each user of it falls back (per-IP
 // limits are skipped, the login backoff goes per instance) and says so once a minute.
 import fp from 'fastify-plugin'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 
 export interface SharedRedis {
   client: Redis | undefined
@@ -28,6 +28,8 @@ export default fp(
     }
     let client: Redis | undefined
     if (config.KEYTURN_REDIS_URL) {
+      // Loaded only when asked for: an instance without Redis does not carry the client.
+      const { Redis } = await import('ioredis')
       client = new Redis(config.KEYTURN_REDIS_URL, {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
