@@ -1,0 +1,106 @@
+// A map from integers to numbers held in two typed arrays (open addressing, linear
+// probing, deletion by shifting the run back): the revoked-session table. A JavaScript Map of
+// a million entries is one object the collector walks on every full collection, and grows by
+// copying itself on the heap; here the entries live outside the heap, 16 bytes a slot, and a
+// full collection does not look at them. At most half the slots are used, so a probe rarely
+// goes past its first slot.
+//
+// Keys are session ids (any number but NaN works); values are numbers (forget-at ticks).
+
+const EMPTY = Number.NaN
+const MIN_SLOTS = 1024
+
+export class IntTable {
+  #keys = new Float64Array(MIN_SLOTS).fill(EMPTY)
+  #values = new Float64Array(MIN_SLOTS)
+  #size = 0
+
+  get size(): number {
+    return this.#size
+  }
+
+  get(key: number): number | undefined {
+    const keys = this.#keys
+    const mask = keys.length - 1
+    for (let i = slotOf(key, mask); ; i = (i + 1) & mask) {
+      const k = keys[i] as number
+      if (k === key) return this.#values[i]
+      if (k !== k) return undefined // NaN: an empty slot ends the run
+    }
+  }
+
+  has(key: number): boolean {
+    return this.get(key) !== undefined
+  }
+
+  set(key: number, value: number): void {
+    // NaN marks an empty slot; no session has it as its id. (Whatever else a row of the log
+    // holds is kept as given: a poll must never fail on one odd row.)
+    if (key !== key) return
+    if ((this.#size + 1) * 2 > this.#keys.length) this.#grow()
+    const keys = this.#keys
+    const mask = keys.length - 1
+    for (let i = slotOf(key, mask); ; i = (i + 1) & mask) {
+      const k = keys[i] as number
+      if (k === key) {
+        this.#values[i] = value
+        return
+      }
+      if (k !== k) {
+        keys[i] = key
+        this.#values[i] = value
+        this.#size++
+        return
+      }
+    }
+  }
+
+  delete(key: number): boolean {
+    const keys = this.#keys
+    const values = this.#values
+    const mask = keys.length - 1
+    let i = slotOf(key, mask)
+    for (; ; i = (i + 1) & mask) {
+      const k = keys[i] as number
+      if (k === key) break
+      if (k !== k) return false
+    }
+    // Every later entry of the run that may live at i (its home slot is not between i and
+    // where it sits) moves back into the gap, so no run is broken by an empty slot.
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const k = keys[j] as number
+      if (k !== k) break
+      const home = slotOf(k, mask)
+      const fits = i <= j ? home <= i || home > j : home <= i && home > j
+      if (fits) {
+        keys[i] = k
+        values[i] = values[j] as number
+        i = j
+      }
+    }
+    keys[i] = EMPTY
+    this.#size--
+    return true
+  }
+
+  #grow(): void {
+    const oldKeys = this.#keys
+    const oldValues = this.#values
+    this.#keys = new Float64Array(oldKeys.length * 2).fill(EMPTY)
+    this.#values = new Float64Array(oldKeys.length * 2)
+    this.#size = 0
+    for (let i = 0; i < oldKeys.length; i++) {
+      const k = oldKeys[i] as number
+      if (k === k) this.set(k, oldValues[i] as number)
+    }
+  }
+}
+
+// The home slot of a key: its two 32-bit halves mixed (murmur3's finalizer), so ids that
+// differ in their low bits only, as consecutive session ids do, spread over the table.
+function slotOf(key: number, mask: number): number {
+  let h = (key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x9e3779b1)
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+  return (h ^ (h >>> 16)) & mask
+}
