@@ -6,7 +6,9 @@ import type { CompiledQuery, Compilable, QueryResult } from 'kysely'
 import { isPostgres, type Executor } from './database.js'
 import { prepareOnPostgres } from './pg-prepared.js'
 
-export function compiledQuery<A extends unknown[], R>(build: (db: Executor, ...args: A) => Compilable<R>, arity: A['length']) {
+// `prepared: false` for a query whose best plan depends on its arguments (a generic plan, which
+// Postgres may settle on for a prepared statement, cannot see that a value is rare).
+export function compiledQuery<A extends unknown[], R>(build: (db: Executor, ...args: A) => Compilable<R>, arity: A['length'], { prepared = true } = {}) {
   const byDialect = new Map<boolean, { compiled: CompiledQuery<R>; slots: number[] }>()
   return async (db: Executor, ...args: A): Promise<QueryResult<R>> => {
     const postgres = isPostgres(db)
@@ -16,7 +18,7 @@ export function compiledQuery<A extends unknown[], R>(build: (db: Executor, ...a
       const compiled = build(db, ...(sentinels as unknown as A)).compile()
       const slots = compiled.parameters.map((p) => sentinels.indexOf(p as symbol))
       entry = { compiled, slots }
-      if (postgres) prepareOnPostgres(compiled.sql)
+      if (postgres && prepared) prepareOnPostgres(compiled.sql)
       byDialect.set(postgres, entry)
     }
     const { compiled, slots } = entry
