@@ -40,10 +40,10 @@ export function ownHmacTokens(algorithm: string, secret: string, sampleToken: st
       const dot = raw.indexOf('.', prefix.length)
       if (dot < 0) throw new TokenError('invalid')
       const expected = createHmac(hash, key).update(raw.slice(0, dot)).digest('base64url')
-      const given = raw.slice(dot + 1)
-      if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given, 'latin1'), Buffer.from(expected, 'latin1'))) {
-        throw new TokenError('invalid')
-      }
+      // As UTF-8 bytes: a character past Latin-1 must not pass for the letter in its low byte.
+      const given = Buffer.from(raw.slice(dot + 1), 'utf8')
+      const wanted = Buffer.from(expected, 'utf8')
+      if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw new TokenError('invalid')
       const payload = JSON.parse(Buffer.from(raw.slice(prefix.length, dot), 'base64url').toString('utf8')) as unknown
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new TokenError('invalid')
       checkLifetimeAndParties(payload as Record<string, unknown>, now, rules)

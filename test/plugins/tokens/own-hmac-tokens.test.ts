@@ -103,6 +103,8 @@ t.test('a signature that is not the key’s, to the byte and to the letter, is r
     'a signature cut short': `${header}.${payload}.${signature.slice(0, -2)}`,
     'another payload under the signature': `${header}.${Buffer.from(other).toString('base64url')}.${signature}`,
     'a fourth part': `${raw}.x`,
+    // U+0100 plus the letter's code: the same low byte, another character.
+    'a letter past Latin-1 with the same low byte': `${header}.${payload}.${signature.slice(0, -1)}${String.fromCharCode(0x100 + (signature.at(-1) as string).charCodeAt(0))}`,
     'two parts': `${header}.${payload}`,
     'another key': signJwt(JSON.parse(Buffer.from(header, "base64url").toString()) as Record<string, unknown>, { token_type: 'access', exp: at(60), jti: 'j' }, 'another key of at least thirty-two bytes'),
   }
