@@ -1,9 +1,9 @@
 // The revocation log's rows: appended in the transaction that revokes, read by every
 // instance's poll in commit order, pruned by flushexpiredtokens.
-import { CompiledQuery, sql } from 'kysely'
+import { CompiledQuery, sql, type Selectable } from 'kysely'
 import { compiledQuery } from '../infra/store/compiled.js'
 import { isPostgres, type Executor } from '../infra/store/database.js'
-import type { RevocationKind } from './tables.js'
+import type { RevocationKind, RevocationTable } from './tables.js'
 
 export async function recordRevocation(db: Executor, kind: RevocationKind, subjectId: number, now: number): Promise<void> {
   await db.insertInto('revocations').values({ kind, subject_id: subjectId, created_at: now }).execute()
@@ -110,12 +110,7 @@ export function parseSnapshot(text: string): RevocationMark {
   return { xmax, running: xip === '' ? [] : xip.split(',') }
 }
 
-export interface RevocationRow {
-  id: number
-  kind: RevocationKind
-  subject_id: number
-  created_at: number
-}
+export type RevocationRow = Selectable<RevocationTable>
 
 // A poll: the rows `mark` did not cover, and the mark that covers them, in one statement
 // whose text never changes, so nothing is built per poll (an idle instance polls twice a

@@ -154,9 +154,10 @@ export default fp(
     // A user's or a service's claims, checked; users' access tokens come back on every call
     // and are kept (a refresh token is used once).
     function verifiedClaims(raw: string): TokenClaims | ServiceTokenClaims {
-      const cached = verified.get(raw, Date.now())
+      const now = Date.now()
+      const cached = verified.get(raw, now)
       if (cached !== undefined) return cached
-      const payload = verifiedPayload(raw)
+      const payload = verifiedPayload(raw, now)
       const service = checkServiceClaims(payload)
       if (service !== undefined) return service
       const claims = checkClaims(payload)
@@ -165,9 +166,9 @@ export default fp(
     }
 
     // The payload of a token whose key, signature, lifetime, issuer and audience hold.
-    function verifiedPayload(raw: string): unknown {
+    function verifiedPayload(raw: string, now: number): unknown {
       try {
-        const own = ownTokensOf(keys.signing())?.verify(raw, Date.now())
+        const own = ownTokensOf(keys.signing())?.verify(raw, now)
         if (own !== undefined) return own
       } catch {
         throw new TokenError('invalid')
