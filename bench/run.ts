@@ -3,31 +3,38 @@
 // drives each scenario with autocannon, interleaving ceiling and scenario runs. Every figure
 // is a ratio to a ceiling measured just before it on the same machine, and the median of
 // those ratios is the one reported.
-import autocannon from 'autocannon'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import type autocannon from 'autocannon'
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { availableParallelism, tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import pg from 'pg'
-import { type BenchReport, type ScenarioResult, type Stats, writeReport, printTable, TARGETS } from './report.js'
+import { type BenchReport, type ScenarioResult, writeReport, printTable, TARGETS } from './report.js'
 import { UnexpectedLines } from './kept-log.js'
+import {
+  DIST,
+  ROOT,
+  NPM_START_NODE_ARGS,
+  PASSWORD,
+  benchEnv,
+  freshPostgresSchema,
+  keyturnCli,
+  peakRssMb,
+  resetPeakRss,
+  startChild,
+  startKeyturn,
+  stopAndWait,
+  stopChildren,
+} from './keyturn-process.js'
 import { orUsage } from './options.js'
-import { freePort, waitForHttp } from './processes.js'
+import { freePort } from './processes.js'
+import { scaleBench } from './scale.js'
 import { SCENARIOS, type ScenarioContext } from './scenarios.js'
 import { soak } from './soak.js'
 import { printSoak, writeSoak } from './soak-report.js'
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const DIST = join(ROOT, 'dist')
-const PASSWORD = 'load-test-password'
-// The node flags `npm start` passes (package.json's start script), so that the bench runs
-// Keyturn as users do.
-const START_SCRIPT = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? ''
-const NPM_START_NODE_ARGS = (/node ((?:--\S+ )*)bin\/keyturn-server\.cjs/.exec(START_SCRIPT)?.[1] ?? '').split(' ').filter(Boolean)
+import { fire as fireWith, medianPair, timedRun, type RunPair } from './timed-load.js'
 
 const USAGE = `npm run bench -- [--duration S] [--slice S] [--connections N] [--pipelining N] [--runs N]
                  [--scenarios ${SCENARIOS.map((s) => s.name).join(',')}] [--store sqlite|postgres]
@@ -35,7 +42,10 @@ const USAGE = `npm run bench -- [--duration S] [--slice S] [--connections N] [--
                  [--node-args=--cpu-prof,--cpu-prof-dir=DIR]  (flags for Keyturn's node)
                  [--set KEYTURN_SETTING=VALUE ...]  (Keyturn settings for the run)
                  [--soak-minutes N [--soak-rate R]]  (instead of the scenarios: R requests a
-                                                      second for N minutes, memory sampled)`
+                                                      second for N minutes, memory sampled)
+                 [--scale USERS [--scale-small USERS]]  (instead of the scenarios: a store of
+                                                      USERS, e.g. 1m, against one of 1k, both
+                                                      seeded by SQL; see the README)`
 
 const { values: opts } = orUsage(
   () =>
@@ -59,6 +69,8 @@ const { values: opts } = orUsage(
         set: { type: 'string', multiple: true, default: [] },
         'soak-minutes': { type: 'string', default: '0' },
         'soak-rate': { type: 'string', default: '300' },
+        scale: { type: 'string' },
+        'scale-small': { type: 'string', default: '1k' },
         help: { type: 'boolean' },
       },
     }),
@@ -80,128 +92,9 @@ const pipelining = Number(opts.pipelining)
 const runs = Number(opts.runs)
 const argon2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 }
 const threadPoolSize = Math.max(2, availableParallelism())
-const children: ChildProcess[] = []
-
-function stop(): void {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
-}
-process.on('exit', stop)
+const fire = (url: string, requests: autocannon.Request[], seconds: number) => fireWith({ connections, pipelining }, url, requests, seconds)
+process.on('exit', stopChildren)
 process.on('SIGINT', () => process.exit(130))
-
-async function stopAndWait(): Promise<void> {
-  const running = children.filter((child) => child.exitCode === null && child.signalCode === null)
-  const exited = running.map((child) => new Promise<void>((resolve) => child.once('exit', () => resolve())))
-  stop()
-  await Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
-}
-
-// Starts a child and resolves with the first line it prints that matches.
-function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  return new Promise((resolve, reject) => {
-    let out = ''
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString()
-      const line = out.split('\n').find((l) => ready.test(l))
-      if (line) resolve({ child, line })
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    child.on('exit', (code) => reject(new Error(`${args[0]} exited with ${code}:\n${out.slice(-2000)}`)))
-  })
-}
-
-async function freshPostgresSchema(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const schema = `kt_bench_${randomBytes(4).toString('hex')}`
-  const url = new URL(base)
-  url.searchParams.set('schema', schema)
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: base })
-      await client.connect()
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-      await client.end()
-    },
-  }
-}
-
-// Linux keeps the peak RSS in VmHWM; writing 5 to clear_refs starts a new peak.
-function resetPeakRss(pid: number): void {
-  try {
-    spawnSync('sh', ['-c', `echo 5 > /proc/${pid}/clear_refs`])
-  } catch {
-    // not Linux or not permitted: the peak then covers the whole run
-  }
-}
-
-async function peakRssMb(pid: number): Promise<number | null> {
-  const { readFile } = await import('node:fs/promises')
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8')
-    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1]
-    return kb ? Math.round(Number(kb) / 1024) : null
-  } catch {
-    return null
-  }
-}
-
-// A timed run of a scenario and the ceiling run just before it.
-interface RunPair {
-  ceilingRps: number
-  stats: Stats
-  ratio: number
-}
-
-function statsOf(result: autocannon.Result): Stats {
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    total: result.requests.total,
-  }
-}
-
-async function fire(url: string, requests: autocannon.Request[], seconds: number): Promise<Stats> {
-  const result = await autocannon({ url, connections, pipelining, duration: seconds, requests })
-  return statsOf(result)
-}
-
-// One timed run: `duration` seconds of the ceiling and as many of the scenario, alternating
-// in slices of `slice` seconds, ceiling first. This machine's speed moves within seconds (B
-// between 5 800 and 10 200 req/s from one 10 s run to the next), so ten seconds of one and
-// then ten of the other compared two different machines; adjacent short slices see the same
-// one, and the run's ratio is its scenario requests over its ceiling requests. Every slice
-// opens its connections afresh, the ceiling's as well as Keyturn's.
-async function timedRun(
-  slices: number,
-  sliceSeconds: number,
-  ceiling: (seconds: number) => Promise<number>,
-  scenario: (slice: number) => Promise<Stats>,
-): Promise<RunPair> {
-  let ceilingRequests = 0
-  const parts: Stats[] = []
-  for (let k = 0; k < slices; k++) {
-    ceilingRequests += await ceiling(sliceSeconds)
-    parts.push(await scenario(k))
-  }
-  const total = parts.reduce((n, p) => n + p.total, 0)
-  const seconds = slices * sliceSeconds
-  const stats: Stats = {
-    rps: total / seconds,
-    // A slice's median, the middle one; the worst slice's p99.
-    p50: ([...parts].sort((a, b) => a.p50 - b.p50)[Math.floor(parts.length / 2)] as Stats).p50,
-    p99: Math.max(...parts.map((p) => p.p99)),
-    non2xx: parts.reduce((n, p) => n + p.non2xx, 0),
-    errors: parts.reduce((n, p) => n + p.errors, 0),
-    total,
-  }
-  const ceilingRps = ceilingRequests / seconds
-  return { ceilingRps, stats, ratio: stats.rps / ceilingRps }
-}
 
 async function argon2Ceiling(seconds: number): Promise<number> {
   const out = spawnSync(
@@ -224,7 +117,30 @@ function settings(pairs: string[]): Record<string, string> {
   return out
 }
 
+// 1m, 200k, 1000: a count of users.
+function userCount(text: string): number {
+  const match = /^([0-9]+)([km]?)$/i.exec(text.trim())
+  const n = match ? Number(match[1]) * ({ k: 1e3, m: 1e6 }[(match[2] as string).toLowerCase()] ?? 1) : NaN
+  if (!(Number.isSafeInteger(n) && n >= 10)) throw new Error(`--scale takes a count of users such as 1m, 200k or 5000, not ${text}`)
+  return n
+}
+
 async function main(): Promise<void> {
+  if (opts.scale !== undefined) {
+    return scaleBench({
+      users: userCount(opts.scale),
+      small: userCount(opts['scale-small']),
+      store: opts.store === 'postgres' ? 'postgres' : 'sqlite',
+      postgresUrl: opts['postgres-url'],
+      duration,
+      slice,
+      runs,
+      load: { connections, pipelining },
+      output: opts.output,
+      settings: settings(opts.set),
+      extraNodeArgs: opts['node-args'].split(',').filter(Boolean),
+    })
+  }
   const names = opts.scenarios.split(',').map((s) => s.trim())
   const chosen = SCENARIOS.filter((s) => names.includes(s.name))
   if (chosen.length === 0) throw new Error(`no known scenario in --scenarios ${opts.scenarios}`)
@@ -233,60 +149,24 @@ async function main(): Promise<void> {
   const pgSchema = store === 'postgres' ? await freshPostgresSchema(opts['postgres-url']) : undefined
   const databaseUrl = pgSchema?.url ?? `sqlite:${join(dataDir, 'keyturn.sqlite')}`
   const keyturnSettings = settings(opts.set)
-  const freeMetricsPort = await freePort()
-  // What a user gets by default (info logs with the access log, metrics on their listener),
-  // in production, but for the per-IP limits, which the README tells load testers to lift.
-  const env = {
-    PATH: process.env.PATH,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    // A port of its own rather than 9464, where another instance may be listening.
-    KEYTURN_METRICS_PORT: String(freeMetricsPort),
-    KEYTURN_SIGNING_KEY: randomBytes(48).toString('base64url'),
-    KEYTURN_DATABASE_URL: databaseUrl,
-    KEYTURN_DATA_DIR: dataDir,
-    // One load generator is one address: the per-IP limits would measure themselves.
-    KEYTURN_LOGIN_RATE_LIMIT: '0',
-    KEYTURN_REFRESH_RATE_LIMIT: '0',
-    KEYTURN_VERIFY_RATE_LIMIT: '0',
-    KEYTURN_BLACKLIST_RATE_LIMIT: '0',
-    ...keyturnSettings,
-  }
+  const env = benchEnv(databaseUrl, dataDir, randomBytes(48).toString('base64url'), await freePort(), keyturnSettings)
   try {
     console.log(`seeding ${opts.users} users on ${store} ...`)
-    const seed = spawnSync(process.execPath, [join(DIST, 'cli', 'index.js'), 'seed-users', '--count', opts.users, '--password-stdin'], {
-      cwd: ROOT,
-      env,
-      input: PASSWORD,
-      encoding: 'utf8',
-    })
-    if (seed.status !== 0) throw new Error(`seed-users failed: ${seed.stderr}`)
-    const service = spawnSync(process.execPath, [join(DIST, 'cli', 'index.js'), 'createservice', '--name', 'bench'], { cwd: ROOT, env, encoding: 'utf8' })
-    const clientId = /^client_id: (\S+)$/m.exec(service.stdout)?.[1]
-    const clientSecret = /^client_secret: (\S+)$/m.exec(service.stdout)?.[1]
-    if (service.status !== 0 || !clientId || !clientSecret) throw new Error(`createservice failed: ${service.stderr}`)
+    keyturnCli(['seed-users', '--count', opts.users, '--password-stdin'], env, PASSWORD)
+    const service = keyturnCli(['createservice', '--name', 'bench'], env)
+    const clientId = /^client_id: (\S+)$/m.exec(service)?.[1]
+    const clientSecret = /^client_secret: (\S+)$/m.exec(service)?.[1]
+    if (!clientId || !clientSecret) throw new Error('createservice printed no client_id and client_secret')
     const serviceAuthorization = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`
 
     const baseline = await startChild([join(DIST, 'bench', 'baseline-server.js')], { PATH: process.env.PATH }, /^\d+$/)
     const baselineUrl = `http://127.0.0.1:${baseline.line.trim()}`
-    const port = await freePort()
-    const nodeArgs = [...NPM_START_NODE_ARGS, ...opts['node-args'].split(',').filter(Boolean)]
-    // Keyturn's log (a line per request) goes to a file, as a process manager would keep it;
-    // its errors still reach this terminal.
+    const extraNodeArgs = opts['node-args'].split(',').filter(Boolean)
+    const nodeArgs = [...NPM_START_NODE_ARGS, ...extraNodeArgs]
     const logPath = join(dataDir, 'keyturn.log')
-    const logFd = openSync(logPath, 'a')
-    // Started as `npm start` starts it, through the launcher that sizes libuv's pool.
-    const keyturn = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'keyturn-server.cjs')], {
-      cwd: ROOT,
-      env: { ...env, PORT: String(port) },
-      stdio: ['ignore', logFd, 'inherit'],
-    })
-    closeSync(logFd)
-    children.push(keyturn)
-    const keyturnUrl = `http://127.0.0.1:${port}`
-    await waitForHttp(`${keyturnUrl}/health-check-404`, keyturn)
-    const pid = keyturn.pid as number
+    const keyturn = await startKeyturn(env, logPath, extraNodeArgs)
+    const keyturnUrl = keyturn.url
+    const pid = keyturn.pid
     const context: ScenarioContext = { url: keyturnUrl, users: Number(opts.users), password: PASSWORD, connections, serviceAuthorization }
     console.log(`B at ${baselineUrl}, Keyturn at ${keyturnUrl} (pid ${pid}); ${runs} runs of ${duration}s, ${connections} connections`)
 
@@ -347,11 +227,7 @@ async function main(): Promise<void> {
           `  ${scenario.name} run ${i + 1}/${runs}: ${stats.rps.toFixed(0)} req/s, ${stats.non2xx} non-2xx, ${stats.errors} errors (${ceilingName} ${ceilingRps.toFixed(0)}, ratio ${ratio.toFixed(2)})\n`,
         )
       }
-      // The machine's speed drifts over minutes (B moved between 15 000 and 41 000 req/s in
-      // one day here), so each run is divided by the ceiling measured just before it, and the
-      // run with the median of those ratios is the one shown: the table's req/s, ceiling and
-      // ratio come from one pair, and the ratio does not mix moments minutes apart.
-      const mid = [...pairs].sort((a, b) => a.ratio - b.ratio)[Math.floor(pairs.length / 2)] as RunPair
+      const mid = medianPair(pairs)
       results.push({
         scenario: scenario.name,
         description: scenario.description,
@@ -423,6 +299,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(`bench failed: ${(err as Error).message}`, (err as { cause?: unknown }).cause ?? "")
-  stop()
+  stopChildren()
   process.exit(1)
 })
