@@ -30,7 +30,7 @@ import {
 } from './keyturn-process.js'
 import { orUsage } from './options.js'
 import { freePort } from './processes.js'
-import { scaleBench } from './scale.js'
+import { SCALE_PHASES, scaleBench } from './scale.js'
 import { SCENARIOS, type ScenarioContext } from './scenarios.js'
 import { soak } from './soak.js'
 import { printSoak, writeSoak } from './soak-report.js'
@@ -45,7 +45,8 @@ const USAGE = `npm run bench -- [--duration S] [--slice S] [--connections N] [--
                                                       second for N minutes, memory sampled)
                  [--scale USERS [--scale-small USERS]]  (instead of the scenarios: a store of
                                                       USERS, e.g. 1m, against one of 1k, both
-                                                      seeded by SQL; see the README)`
+                                                      seeded by SQL; --scenarios then picks of
+                                                      startup,verify,me,refresh,login,flush,busy-log)`
 
 const { values: opts } = orUsage(
   () =>
@@ -125,6 +126,13 @@ function userCount(text: string): number {
   return n
 }
 
+function scalePhases(list: string): string[] {
+  const phases = list.split(',').map((s) => s.trim())
+  const unknown = phases.filter((p) => !SCALE_PHASES.includes(p))
+  if (unknown.length > 0) throw new Error(`--scale runs the phases ${SCALE_PHASES.join(',')}, not ${unknown.join(',')}`)
+  return phases
+}
+
 async function main(): Promise<void> {
   if (opts.scale !== undefined) {
     return scaleBench({
@@ -139,6 +147,8 @@ async function main(): Promise<void> {
       output: opts.output,
       settings: settings(opts.set),
       extraNodeArgs: opts['node-args'].split(',').filter(Boolean),
+      // --scenarios names the scale run's phases here; the default list means all of them.
+      phases: opts.scenarios === SCENARIOS.map((s) => s.name).join(',') ? undefined : scalePhases(opts.scenarios),
     })
   }
   const names = opts.scenarios.split(',').map((s) => s.trim())

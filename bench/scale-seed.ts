@@ -28,7 +28,11 @@ export async function openScaleStore(databaseUrl: string): Promise<ScaleStore> {
     db.pragma('synchronous = NORMAL')
     return {
       dialect: 'sqlite',
-      run: async (text, params = []) => void db.prepare(text).run(...params),
+      run: async (text, params = []) => {
+        const statement = db.prepare(text)
+        if (statement.reader) statement.all(...params)
+        else statement.run(...params)
+      },
       value: async (text) => Number(db.prepare(text).pluck().get()),
       close: async () => void db.close(),
     }
@@ -113,12 +117,16 @@ async function settle(store: ScaleStore): Promise<void> {
     await store.run(`SELECT setval(pg_get_serial_sequence('sessions', 'id'), (SELECT max(id) FROM sessions))`)
   }
   await store.run('ANALYZE')
+  // The seed's log folded into the file and emptied: left, the first writes of the instance
+  // would pay for checkpointing a gigabyte of it.
+  if (store.dialect === 'sqlite') await store.run('PRAGMA wal_checkpoint(TRUNCATE)')
 }
 
-// `count` expired sessions after every session so far (over the same users), one expired
-// refresh row each: a backlog for `keyturn flushexpiredtokens`.
+// `count` expired sessions past every session so far (over the same users), one expired
+// refresh row each: a backlog for `keyturn flushexpiredtokens`. A gap of ids is left for
+// sessions a running instance may still be writing.
 export async function seedExpiredSessions(store: ScaleStore, users: number, count: number, now: number): Promise<void> {
-  const first = (await store.value('SELECT max(id) FROM sessions')) + 1
+  const first = (await store.value('SELECT max(id) FROM sessions')) + 100_000
   await insertSessions(store, users, first, first + count - 1, { createdAt: now - 40 * DAY, expiresAt: now - 10 * DAY, lastActivity: now - 11 * DAY })
   const s = series(store, 'k', count)
   const id = `k + ${int(first - 1)}`

@@ -19,8 +19,9 @@ function statsOf(result: autocannon.Result): Stats {
   }
 }
 
-export async function fire(load: Load, url: string, requests: autocannon.Request[], seconds: number): Promise<Stats> {
-  const result = await autocannon({ url, connections: load.connections, pipelining: load.pipelining, duration: seconds, requests })
+// As fast as answers come, or at `rate` requests a second in all.
+export async function fire(load: Load, url: string, requests: autocannon.Request[], seconds: number, rate?: number): Promise<Stats> {
+  const result = await autocannon({ url, connections: load.connections, pipelining: load.pipelining, duration: seconds, requests, ...(rate ? { overallRate: rate } : {}) })
   return statsOf(result)
 }
 

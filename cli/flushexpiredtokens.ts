@@ -1,7 +1,8 @@
 // keyturn flushexpiredtokens (SimpleJWT's command, on a schedule): what can no longer matter,
-// a batch at a time so a large backlog never holds a long lock.
+// a batch at a time so a large backlog never holds a long lock (paced-drain.ts).
 import { Command } from 'commander'
-import type { Executor } from '../plugins/infra/store/database.js'
+import type { Kysely } from 'kysely'
+import { isPostgres, type Database, type Executor } from '../plugins/infra/store/database.js'
 import { deleteAuditEventsBefore } from '../plugins/audit/audit-store.js'
 import { deleteRevocationsBefore } from '../plugins/revocation/revocation-log.js'
 import { deleteExpiredSessions } from '../plugins/sessions/sessions-store.js'
@@ -10,13 +11,7 @@ import { deleteFinishedEventsBefore } from '../plugins/webhooks/deliveries-store
 import { sqlitePath } from '../plugins/infra/store/connect.js'
 import { reclaimSqliteSpace } from '../plugins/infra/store/sqlite-space.js'
 import { withKeyturn } from './boot.js'
-
-// Runs a batched delete until nothing is left; returns how many rows it removed.
-async function drain(step: (db: Executor, batch: number) => Promise<number>, db: Executor): Promise<number> {
-  let total = 0
-  for (let n = -1; n !== 0; total += n) n = await step(db, 1000)
-  return total
-}
+import { MIN_PAUSE_SQLITE_MS, pacedDrain } from './paced-drain.js'
 
 export default new Command('flushexpiredtokens')
   .description('delete expired sessions and refresh tokens, old revocation entries, audit events and webhook deliveries')
@@ -24,6 +19,13 @@ export default new Command('flushexpiredtokens')
   .action(async (options: { vacuum?: boolean }) => {
     await withKeyturn(async ({ db, config, revocations }) => {
       const now = Date.now()
+      let longestMs = 0
+      // Runs a batched delete until nothing is left; returns how many rows it removed.
+      const drain = async (step: (db: Executor, batch: number) => Promise<number>, db: Kysely<Database>): Promise<number> => {
+        const report = await pacedDrain(step, db, { minPauseMs: isPostgres(db) ? 0 : MIN_PAUSE_SQLITE_MS })
+        longestMs = Math.max(longestMs, report.longestMs)
+        return report.rows
+      }
       const sessions = await drain((d, batch) => deleteExpiredSessions(d, now, batch), db)
       const tokens = await drain((d, batch) => deleteExpiredRefreshTokens(d, now, batch), db)
       // Revocation entries matter only while an access token of theirs may be alive; a
@@ -36,6 +38,7 @@ export default new Command('flushexpiredtokens')
       console.log(
         `deleted ${sessions} expired session(s), ${tokens} expired refresh token(s), ${revocationEntries} old revocation entr${revocationEntries === 1 ? 'y' : 'ies'}, ${audit} old audit event(s) and ${webhookEvents} old webhook event(s)`,
       )
+      console.log(`the longest batch took ${Math.round(longestMs)} ms`)
       const url = config.KEYTURN_DATABASE_URL
       if (url.startsWith('sqlite:') && sqlitePath(url) !== ':memory:') {
         const space = await reclaimSqliteSpace(sqlitePath(url), { vacuum: options.vacuum === true, busyTimeoutMs: config.KEYTURN_SQLITE_BUSY_TIMEOUT_MS })
