@@ -27,6 +27,24 @@ t.test('bounded: the oldest entry goes first; entries are frozen', async (t) => 
   t.ok(Object.isFrozen(cache.get('b', 0)))
 })
 
+t.test('a token is kept from its second verification on, so tokens seen once never fill the cache', async (t) => {
+  const cache = new VerifiedTokenCache<ReturnType<typeof claims>>(10, 0)
+  const token = (signature: string) => `eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.${signature}`
+  cache.set(token('first-signature-AAAAAAAA'), claims(100))
+  t.equal(cache.size, 0, 'not on its first verification')
+  cache.set(token('first-signature-AAAAAAAA'), claims(100))
+  t.equal(cache.size, 1, 'on its second')
+  t.ok(cache.get(token('first-signature-AAAAAAAA'), 0))
+  // Another token with the same last three characters takes the slot: the first, offered
+  // again, must be seen twice more.
+  cache.set(token('other-signature-BBBBBAAA'), claims(100))
+  cache.set(token('third-signature-CCCCCCCC'), claims(100))
+  t.equal(cache.size, 1)
+  cache.clear()
+  cache.set(token('third-signature-CCCCCCCC'), claims(100))
+  t.equal(cache.size, 0, 'clear() forgets what was seen')
+})
+
 t.test('a token verified before is refused once it expires, on verify and on a Bearer route', async (t) => {
   const app = await build(t, { env: { KEYTURN_ACCESS_TOKEN_LIFETIME: '2s' } })
   await createUser(app, { username: 'short' })
