@@ -45,8 +45,12 @@ const ME_USERS = 200_000
 const REFRESH_SESSIONS = 100_000
 const FLUSH_SESSIONS = 1_000_000
 // The refresh load a flush runs under: steady, well below what the store can take (at
-// saturation every answer waits behind a queue of 100 and p99 is 100-270 ms with no flush).
+// saturation every answer waits behind a queue of 100 and p99 is 100-270 ms with no flush),
+// from 10 connections: autocannon paces each connection on its own, so 100 connections at 5
+// requests a second arrived in bursts of up to 100, and p99 measured the bursts (92 ms on
+// SQLite and 220 ms on Postgres with no flush at all).
 const FLUSH_REFRESH_RATE = 500
+const FLUSH_LOAD = { connections: 10, pipelining: 1 }
 // As many session revocations as users (a mass logout of everyone), inside the revocation
 // window (15 min access tokens), so every entry must be held.
 const REVOCATION_SPAN_MS = 14 * 60_000
@@ -217,7 +221,7 @@ async function startup(small: Side, large: Side, o: ScaleOptions): Promise<Scale
 }
 
 // Refresh load on the large side while `keyturn flushexpiredtokens` removes a backlog.
-async function flushUnderLoad(large: Side, o: ScaleOptions, mint: Minter): Promise<ScaleRow[]> {
+async function flushUnderLoad(large: Side, mint: Minter): Promise<ScaleRow[]> {
   const count = Math.min(FLUSH_SESSIONS, large.users)
   // Logins queued behind the last scenario's load are still hashing: let them finish.
   await new Promise((r) => setTimeout(r, 5000))
@@ -226,7 +230,7 @@ async function flushUnderLoad(large: Side, o: ScaleOptions, mint: Minter): Promi
   console.log(`  flush: ${count} expired sessions seeded in ${((Date.now() - seeded) / 1000).toFixed(1)} s`)
   const requests = large.refreshChains ?? (PAIR_SCENARIOS.find((s) => s.name === 'refresh')?.prepare(large, mint) as () => autocannon.Request[])
   const url = running(large).url
-  const before = await fire(o.load, url, requests(), 4, FLUSH_REFRESH_RATE)
+  const before = await fire(FLUSH_LOAD, url, requests(), 4, FLUSH_REFRESH_RATE)
   const started = performance.now()
   const flush = spawn(process.execPath, [join(DIST, 'cli', 'index.js'), 'flushexpiredtokens'], { cwd: ROOT, env: large.env, stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
@@ -235,7 +239,7 @@ async function flushUnderLoad(large: Side, o: ScaleOptions, mint: Minter): Promi
   let finished = false
   void done.then(() => void (finished = true))
   const during = []
-  while (!finished) during.push(await fire(o.load, url, requests(), 2, FLUSH_REFRESH_RATE))
+  while (!finished) during.push(await fire(FLUSH_LOAD, url, requests(), 2, FLUSH_REFRESH_RATE))
   if ((await done) !== 0) throw new Error(`flushexpiredtokens failed: ${out}`)
   const seconds = (performance.now() - started) / 1000
   await notePeak(large)
@@ -246,7 +250,7 @@ async function flushUnderLoad(large: Side, o: ScaleOptions, mint: Minter): Promi
   return [
     {
       figure: 'refresh p99 during a flush (ms)',
-      description: `${FLUSH_REFRESH_RATE} refreshes a second while flushexpiredtokens deletes ${count} expired sessions and their tokens (${seconds.toFixed(1)} s); small: the same load on the large store just before`,
+      description: `${FLUSH_REFRESH_RATE} refreshes a second (${FLUSH_LOAD.connections} connections) while flushexpiredtokens deletes ${count} expired sessions and their tokens (${seconds.toFixed(1)} s); small: the same load on the large store just before`,
       small: before.p99,
       large: p99,
       ratio: undefined,
@@ -296,7 +300,7 @@ async function busyLog(large: Side, o: ScaleOptions): Promise<ScaleRow[]> {
   const idle = await cpuOver(keyturn.pid, IDLE_S, pgServer)
   mark('busy log: idle CPU (% of a core)', round2(idle.keyturn), '< 0.5', idle.keyturn < 0.5, `over ${IDLE_S} s${pgServer ? `; the Postgres server ${round2(idle.server ?? 0)} %` : ''}`)
   const writing = await cpuOver(keyturn.pid, IDLE_S, pgServer, () => logWriter(large.store, LOG_ROWS_PER_S, IDLE_S, 200_000_000))
-  mark(`busy log at ${LOG_ROWS_PER_S} rows/s: CPU (% of a core)`, round2(writing.keyturn), 'reported', true, pgServer ? `the Postgres server ${round2(writing.server ?? 0)} %` : '')
+  mark(`busy log at ${LOG_ROWS_PER_S} rows/s: CPU (% of a core)`, round2(writing.keyturn), '< 0.5', writing.keyturn < 0.5, pgServer ? `the Postgres server ${round2(writing.server ?? 0)} %` : '')
   if (pgServer) {
     // Another client's transaction, open for the whole minute while the log fills.
     const holder = await openScaleStore(large.env.KEYTURN_DATABASE_URL as string)
@@ -309,8 +313,8 @@ async function busyLog(large: Side, o: ScaleOptions): Promise<ScaleRow[]> {
     mark(
       `... with a transaction open for ${IDLE_S} s: CPU (% of a core)`,
       round2(held.keyturn),
-      'no more than without it',
-      held.keyturn <= writing.keyturn * 1.25 + 0.1 && growth <= 1.5,
+      '< 0.5',
+      held.keyturn < 0.5,
       `the Postgres server ${round2(held.server ?? 0)} % (${growth.toFixed(2)} of without)`,
     )
   }
@@ -338,7 +342,7 @@ export async function scaleBench(o: ScaleOptions): Promise<void> {
       console.log(`  startup: small ${rows[0]?.small} ms, large ${rows[0]?.large} ms`)
     } else for (const side of [small, large]) await restart(side, o)
     for (const scenario of PAIR_SCENARIOS) if (chosen(scenario.name)) rows.push(await pairScenario(scenario, small, large, o, minter(signingKey)))
-    if (chosen('flush')) rows.push(...(await flushUnderLoad(large, o, minter(signingKey))))
+    if (chosen('flush')) rows.push(...(await flushUnderLoad(large, minter(signingKey))))
     if (chosen('busy-log')) rows.push(...(await busyLog(large, o)))
     await notePeak(large)
     rows.push({

@@ -1,15 +1,16 @@
 // A batched delete run until nothing is left, paced so that a running server keeps writing.
-// On SQLite each batch holds the one write lock while it runs, and the server's writers, each
-// waiting with SQLite's busy handler (sleeps of up to 100 ms between tries), lost the race for
-// it to the next batch again and again: with batches of 1 000 back to back, refresh p99 went
-// to 2 s under a flush of a million sessions. So each batch is a transaction of its own, which
-// takes the lock as it begins (BEGIN IMMEDIATE on SQLite); the time from there to the end of
-// its delete, the lock held, sizes the next batch to about TARGET_MS (the time spent waiting
-// for the lock does not count, or a busy server would shrink the batches to nothing), and a
-// pause follows each: as long as the batch, and on SQLite at least MIN_PAUSE_SQLITE_MS, longer
-// than the busy handler's longest sleep (100 ms), so that a writer which went to sleep while a
-// batch ran wakes inside the pause rather than behind the next batch. Postgres takes row locks
-// only: there the pause is the batch's own length, which keeps a flush from crowding the pool.
+// On SQLite each batch holds the one write lock while it runs, and a server's writer that finds
+// it taken waits in SQLite's busy handler, which sleeps on the event loop's own thread (1, 2,
+// 5, 10 ... up to 100 ms a try): the whole server stands still until it gets the lock. With
+// batches of 1 000 back to back, refresh p99 went to 2 s under a flush of a million sessions.
+// So each batch is a transaction of its own, which takes the lock as it begins (BEGIN
+// IMMEDIATE on SQLite); the time from there to the end of its delete, the lock held, sizes the
+// next batch to about TARGET_MS, short enough that a waiting writer is let in within its first
+// few short sleeps (the time spent waiting for the lock does not count, or a busy server would
+// shrink the batches to nothing). A pause follows each batch: twice as long as it held the
+// lock, and on SQLite at least MIN_PAUSE_SQLITE_MS, so that a writer whose sleeps grew long
+// behind a slow batch wakes inside the pause rather than behind the next batch. Postgres takes
+// row locks only: there the pause alone keeps a flush from crowding the server's pool.
 import type { Kysely } from 'kysely'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Database, Executor } from '../plugins/infra/store/database.js'
@@ -21,8 +22,8 @@ export interface DrainReport {
   longestMs: number
 }
 
-const TARGET_MS = 15
-export const MIN_PAUSE_SQLITE_MS = 110
+const TARGET_MS = 5
+export const MIN_PAUSE_SQLITE_MS = 25
 const FIRST_BATCH = 500
 const MIN_BATCH = 50
 const MAX_BATCH = 10_000
@@ -48,6 +49,6 @@ export async function pacedDrain(
     if (removed < size) return report
     // Rows per ms of this batch, held to at most doubling or halving a step.
     size = Math.round(Math.min(MAX_BATCH, Math.max(MIN_BATCH, size / 2, Math.min(size * 2, (size * targetMs) / Math.max(ms, 1)))))
-    await sleep(Math.max(ms, minPauseMs, 2))
+    await sleep(Math.max(2 * ms, minPauseMs, 2))
   }
 }
