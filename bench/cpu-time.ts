@@ -15,17 +15,25 @@ export function cpuSeconds(pid: number): number {
   return statSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'))
 }
 
-// Every process named postgres (the server's backends and workers) on this machine.
-export function postgresCpuSeconds(): number {
-  let total = 0
+// Every process named postgres (the server's backends and workers) on this machine, by pid.
+export function postgresCpuSeconds(): Map<number, number> {
+  const seconds = new Map<number, number>()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      if (stat.includes('(postgres)')) total += statSeconds(stat)
+      if (stat.includes('(postgres)')) seconds.set(Number(entry), statSeconds(stat))
     } catch {
       // gone meanwhile
     }
   }
+  return seconds
+}
+
+// What the server spent between two readings: a backend that ended meanwhile took its time
+// with it (counted from zero for one that started).
+export function postgresCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0)
   return total
 }
