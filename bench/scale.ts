@@ -113,6 +113,7 @@ async function pairScenario(scenario: PairScenario, small: Side, large: Side, o:
     console.log(`  ${scenario.name} run ${i + 1}/${o.runs}: small ${pair.ceilingRps.toFixed(0)} req/s, large ${pair.stats.rps.toFixed(0)} req/s (${pair.stats.non2xx} non-2xx), ratio ${pair.ratio.toFixed(2)}`)
   }
   await notePeak(large)
+  await notePeak(small)
   const mid = medianPair(pairs)
   return {
     figure: `${scenario.name} (req/s)`,
@@ -166,6 +167,7 @@ export async function scaleBench(o: ScaleOptions): Promise<void> {
     if (chosen('flush')) rows.push(...(await flushUnderLoad(large, large.refreshChains ?? refreshScenario.prepare(large, minter(signingKey)))))
     if (chosen('busy-log')) rows.push(...(await busyLog(large, o)))
     await notePeak(large)
+    await notePeak(small)
     rows.push({
       figure: 'peak RSS of the large instance (MB)',
       description: 'the most any of its processes held at once, over the whole run',

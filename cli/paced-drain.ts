@@ -4,10 +4,10 @@
 // 5, 10 ... up to 100 ms a try): the whole server stands still until it gets the lock. With
 // batches of 1 000 back to back, refresh p99 went to 2 s under a flush of a million sessions.
 // So each batch is a transaction of its own, which takes the lock as it begins (BEGIN
-// IMMEDIATE on SQLite); the time from there to the end of its delete, the lock held, sizes the
-// next batch to about TARGET_MS, short enough that a waiting writer is let in within its first
-// few short sleeps (the time spent waiting for the lock does not count, or a busy server would
-// shrink the batches to nothing). A pause follows each batch: twice as long as it held the
+// IMMEDIATE on SQLite); the time its delete takes once the lock is held sizes the next batch to
+// about TARGET_MS, short enough that a waiting writer is let in within its first few short
+// sleeps (the time spent waiting for the lock does not count, or a busy server would shrink
+// the batches to nothing; the commit that follows, a WAL append, is not timed either). A pause follows each batch: twice as long as it held the
 // lock, and on SQLite at least MIN_PAUSE_SQLITE_MS, so that a writer whose sleeps grew long
 // behind a slow batch wakes inside the pause rather than behind the next batch. Postgres takes
 // row locks only: there the pause alone keeps a flush from crowding the server's pool.
@@ -18,7 +18,7 @@ import type { Database, Executor } from '../plugins/infra/store/database.js'
 export interface DrainReport {
   rows: number
   batches: number
-  // The longest one batch's delete took, the write lock held on SQLite, in ms.
+  // The longest one batch's delete took once it held the lock, in ms (its commit not counted).
   longestMs: number
 }
 
@@ -46,7 +46,9 @@ export async function pacedDrain(
     report.rows += removed
     report.batches++
     report.longestMs = Math.max(report.longestMs, ms)
-    if (removed < size) return report
+    // Only an empty batch ends it: on Postgres a batch can remove fewer rows than it picked
+    // while more remain (another transaction deleted or changed some of them meanwhile).
+    if (removed === 0) return report
     // Rows per ms of this batch, held to at most doubling or halving a step.
     size = Math.round(Math.min(MAX_BATCH, Math.max(MIN_BATCH, size / 2, Math.min(size * 2, (size * targetMs) / Math.max(ms, 1)))))
     await sleep(Math.max(2 * ms, minPauseMs, 2))

@@ -19,9 +19,9 @@
 // evicted before its token came back: each request paid for an entry (the token, its claims)
 // that lived long enough to be promoted to the old generation and then died there, work for
 // both collectors that no hit ever repaid. The doorkeeper remembers a fingerprint of the token
-// (from its signature's last characters, which a MAC makes random) in a fixed table; a token
-// seen again while its slot still holds it is admitted. A collision only admits a token early:
-// a hit still needs the whole token as its key.
+// (a hash of eight characters of its signature, which a MAC makes random) in a fixed table; a
+// token seen again while its slot still holds it is admitted. A collision only admits a token
+// early: a hit still needs the whole token as its key.
 import { LRUCache } from 'lru-cache'
 
 const DOORKEEPER_SLOTS = 1 << 16
@@ -54,9 +54,11 @@ export class VerifiedTokenCache<T extends { exp: number; nbf?: number }> {
   }
 
   set(token: string, claims: T): void {
+    // Frozen whether kept or not: callers get the same kind of object either way.
+    const frozen = Object.freeze(claims)
     if (!this.#admits(token)) return
     this.#entries.set(token, {
-      claims: Object.freeze(claims),
+      claims: frozen,
       notBefore: typeof claims.nbf === 'number' ? claims.nbf * 1000 - this.leewayMs : 0,
       expiresAt: claims.exp * 1000 + this.leewayMs,
     })
@@ -71,12 +73,13 @@ export class VerifiedTokenCache<T extends { exp: number; nbf?: number }> {
   #admits(token: string): boolean {
     const n = token.length
     if (n < 12) return true
-    // Characters of the signature's end: 16 bits pick the slot, 30 more make the fingerprint.
-    let slot = 0
-    let print = 1
-    for (let i = 1; i <= 3; i++) slot = slot * 64 + token.charCodeAt(n - i)
-    for (let i = 4; i <= 8; i++) print = (print * 64 + token.charCodeAt(n - i)) | 0
-    slot &= DOORKEEPER_SLOTS - 1
+    // FNV-1a over the eight characters before the last (whose low bits a base64url signature
+    // of 32 bytes leaves mostly fixed): its low 16 bits pick the slot, and the hash, its lowest bit
+    // set so that it is never an empty slot's 0, is what the slot remembers.
+    let hash = 0x811c9dc5
+    for (let i = 2; i <= 9; i++) hash = Math.imul(hash ^ token.charCodeAt(n - i), 0x01000193)
+    const print = hash | 1
+    const slot = hash & (DOORKEEPER_SLOTS - 1)
     if (this.#seen[slot] === print) return true
     this.#seen[slot] = print
     return false
