@@ -14,6 +14,7 @@ import { busyLog } from './scale-busy-log.js'
 import { flushUnderLoad } from './scale-flush.js'
 import { printScale, writeScale, type ScaleReport, type ScaleRow } from './scale-report.js'
 import { notePeak, openSide, restart, running, type ScaleOptions, type Side } from './scale-side.js'
+import { jsonHeaders } from './scenarios.js'
 import { minter, spread, type Minter } from './scale-tokens.js'
 import { fire, medianPair, timedRun, type RunPair } from './timed-load.js'
 
@@ -36,7 +37,6 @@ interface PairScenario {
   prepare(side: Side, mint: Minter): () => autocannon.Request[]
 }
 
-const json = (): Record<string, string> => ({ 'content-type': 'application/json' })
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)] as T
 
 const PAIR_SCENARIOS: PairScenario[] = [
@@ -46,7 +46,7 @@ const PAIR_SCENARIOS: PairScenario[] = [
     prepare(side, mint) {
       const tokens = spread(side.name === 'small' ? side.users : VERIFY_TOKENS, side.users).map((u) => mint.access(2 * u - 1))
       let i = 0
-      return () => [{ method: 'POST', path: '/api/token/verify/', headers: json(), setupRequest: (req) => ({ ...req, body: JSON.stringify({ token: tokens[i++ % tokens.length] }) }) }]
+      return () => [{ method: 'POST', path: '/api/token/verify/', headers: jsonHeaders(), setupRequest: (req) => ({ ...req, body: JSON.stringify({ token: tokens[i++ % tokens.length] }) }) }]
     },
   },
   {
@@ -70,7 +70,7 @@ const PAIR_SCENARIOS: PairScenario[] = [
         {
           method: 'POST',
           path: '/api/token/refresh/',
-          headers: json(),
+          headers: jsonHeaders(),
           setupRequest: (req) => ({ ...req, body: JSON.stringify({ refresh: queue[head++] ?? 'chain-broken' }) }),
           onResponse,
         },
@@ -84,7 +84,7 @@ const PAIR_SCENARIOS: PairScenario[] = [
     prepare(side) {
       let i = 0
       const user = () => (side.name === 'small' ? (i++ % side.users) + 1 : 1 + Math.floor(Math.random() * side.users))
-      return () => [{ method: 'POST', path: '/api/token/', headers: json(), setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: `load${user()}`, password: PASSWORD }) }) }]
+      return () => [{ method: 'POST', path: '/api/token/', headers: jsonHeaders(), setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: `load${user()}`, password: PASSWORD }) }) }]
     },
   },
 ]

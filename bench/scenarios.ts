@@ -37,7 +37,7 @@ interface Pair {
 }
 
 // A fresh object each time: autocannon writes Content-Length into the headers it is given.
-const jsonHeaders = (): Record<string, string> => ({ 'content-type': 'application/json' })
+export const jsonHeaders = (): Record<string, string> => ({ 'content-type': 'application/json' })
 
 async function loginMany(ctx: ScenarioContext, count: number): Promise<Pair[]> {
   const pairs: Pair[] = []
