@@ -46,6 +46,28 @@ t.test('a token is kept from its second verification on, so tokens seen once nev
   t.equal(cache.size, 0, 'clear() forgets what was seen')
 })
 
+t.test('once full, a newcomer displaces the least recently used entry only on its fourth sighting', async (t) => {
+  const cache = new VerifiedTokenCache<ReturnType<typeof claims>>(2, 0)
+  const token = (signature: string) => `eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.${signature}`
+  for (const kept of ['kept-one-signature-AAAAAAAA', 'kept-two-signature-BBBBBBBB']) for (let i = 0; i < 2; i++) cache.set(token(kept), claims(100))
+  t.equal(cache.size, 2, 'kept at the second sighting while there was room')
+  const newcomer = token('newcomer-signature-CCCCCCCC')
+  for (let i = 1; i <= 3; i++) {
+    cache.set(newcomer, claims(100))
+    t.equal(cache.get(newcomer, 0), undefined, `not kept at sighting ${i}`)
+  }
+  t.ok(cache.get(token('kept-one-signature-AAAAAAAA'), 0), 'the entries stay meanwhile')
+  cache.set(newcomer, claims(100))
+  t.ok(cache.get(newcomer, 0), 'kept at the fourth')
+  t.equal(cache.size, 2)
+  t.equal(cache.get(token('kept-two-signature-BBBBBBBB'), 0), undefined, 'in place of the least recently used')
+  t.ok(cache.get(token('kept-one-signature-AAAAAAAA'), 0))
+  // clear() forgets entries and sightings: with room again, the second sighting admits.
+  cache.clear()
+  for (let i = 0; i < 3; i++) cache.set(newcomer, claims(100))
+  t.equal(cache.size, 1, 'with room again, the second sighting admits')
+})
+
 t.test('a token verified before is refused once it expires, on verify and on a Bearer route', async (t) => {
   const app = await build(t, { env: { KEYTURN_ACCESS_TOKEN_LIFETIME: '2s' } })
   await createUser(app, { username: 'short' })
