@@ -16,7 +16,7 @@ import { printScale, writeScale, type ScaleReport, type ScaleRow } from './scale
 import { notePeak, openSide, restart, running, type ScaleOptions, type Side } from './scale-side.js'
 import { jsonHeaders } from './scenarios.js'
 import { minter, spread, type Minter } from './scale-tokens.js'
-import { fire, medianPair, timedRun, type RunPair } from './timed-load.js'
+import { fire, medianPair, timedRun, walk, type RunPair } from './timed-load.js'
 
 export type { ScaleOptions } from './scale-side.js'
 
@@ -29,12 +29,18 @@ const ME_USERS = 200_000
 const REFRESH_SESSIONS = 100_000
 
 // What each throughput scenario sends to a side; called once a slice, its state kept across
-// slices (a token pool is walked on, not restarted).
+// slices (a token pool is walked on, not restarted). `warm`, when given, is sent once before
+// the timed runs: the steady state of a pool of users, not its first minute.
 interface PairScenario {
   name: string
   description: string
   hashes?: true
-  prepare(side: Side, mint: Minter): () => autocannon.Request[]
+  prepare(side: Side, mint: Minter): Prepared
+}
+
+interface Prepared {
+  next: () => autocannon.Request[]
+  warm?: { requests: autocannon.Request[]; amount: number }
 }
 
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)] as T
@@ -46,15 +52,17 @@ const PAIR_SCENARIOS: PairScenario[] = [
     prepare(side, mint) {
       const tokens = spread(side.name === 'small' ? side.users : VERIFY_TOKENS, side.users).map((u) => mint.access(2 * u - 1))
       let i = 0
-      return () => [{ method: 'POST', path: '/api/token/verify/', headers: jsonHeaders(), setupRequest: (req) => ({ ...req, body: JSON.stringify({ token: tokens[i++ % tokens.length] }) }) }]
+      return { next: () => [{ method: 'POST', path: '/api/token/verify/', headers: jsonHeaders(), setupRequest: (req) => ({ ...req, body: JSON.stringify({ token: tokens[i++ % tokens.length] }) }) }] }
     },
   },
   {
     name: 'me',
-    description: `GET /api/user/ with Bearer: a random one of every user on the small store, of ${ME_USERS / 1000}k distinct users on the large`,
+    description: `GET /api/user/ with Bearer: a random one of every user on the small store, of ${ME_USERS / 1000}k distinct users on the large, once each of them has been seen`,
     prepare(side, mint) {
       const tokens = spread(side.name === 'small' ? side.users : ME_USERS, side.users).map((u) => mint.access(2 * u))
-      return () => [{ method: 'GET', path: '/api/user/', setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${pick(tokens)}` } }) }]
+      const me = (token: () => string): autocannon.Request[] => [{ method: 'GET', path: '/api/user/', setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${token()}` } }) }]
+      let w = 0
+      return { next: () => me(() => pick(tokens)), warm: { requests: me(() => tokens[w++ % tokens.length] as string), amount: tokens.length } }
     },
   },
   {
@@ -66,7 +74,7 @@ const PAIR_SCENARIOS: PairScenario[] = [
       const onResponse = (status: number, body: string): void => {
         if (status === 200) queue.push((JSON.parse(body) as { refresh: string }).refresh)
       }
-      return () => [
+      const next = (): autocannon.Request[] => [
         {
           method: 'POST',
           path: '/api/token/refresh/',
@@ -75,6 +83,7 @@ const PAIR_SCENARIOS: PairScenario[] = [
           onResponse,
         },
       ]
+      return { next }
     },
   },
   {
@@ -84,7 +93,7 @@ const PAIR_SCENARIOS: PairScenario[] = [
     prepare(side) {
       let i = 0
       const user = () => (side.name === 'small' ? (i++ % side.users) + 1 : 1 + Math.floor(Math.random() * side.users))
-      return () => [{ method: 'POST', path: '/api/token/', headers: jsonHeaders(), setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: `load${user()}`, password: PASSWORD }) }) }]
+      return { next: () => [{ method: 'POST', path: '/api/token/', headers: jsonHeaders(), setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: `load${user()}`, password: PASSWORD }) }) }] }
     },
   },
 ]
@@ -92,11 +101,16 @@ const PAIR_SCENARIOS: PairScenario[] = [
 const refreshScenario = PAIR_SCENARIOS.find((s) => s.name === 'refresh') as PairScenario
 
 async function pairScenario(scenario: PairScenario, small: Side, large: Side, o: ScaleOptions, mint: Minter): Promise<ScaleRow> {
-  const smallRequests = scenario.prepare(small, mint)
-  const largeRequests = scenario.prepare(large, mint)
+  const smallPrepared = scenario.prepare(small, mint)
+  const largePrepared = scenario.prepare(large, mint)
+  const smallRequests = smallPrepared.next
+  const largeRequests = largePrepared.next
   if (scenario.name === 'refresh') large.refreshChains = largeRequests
   const smallUrl = running(small).url
   const largeUrl = running(large).url
+  for (const [url, prepared] of [[smallUrl, smallPrepared], [largeUrl, largePrepared]] as const) {
+    if (prepared.warm) await walk(o.load, url, prepared.warm.requests, prepared.warm.amount)
+  }
   await fire(o.load, smallUrl, smallRequests(), 2)
   await fire(o.load, largeUrl, largeRequests(), 2)
   const sliceSeconds = scenario.hashes ? o.duration : o.slice
@@ -164,7 +178,7 @@ export async function scaleBench(o: ScaleOptions): Promise<void> {
       console.log(`  startup: small ${rows[0]?.small} ms, large ${rows[0]?.large} ms`)
     } else for (const side of [small, large]) await restart(side, o)
     for (const scenario of PAIR_SCENARIOS) if (chosen(scenario.name)) rows.push(await pairScenario(scenario, small, large, o, minter(signingKey)))
-    if (chosen('flush')) rows.push(...(await flushUnderLoad(large, large.refreshChains ?? refreshScenario.prepare(large, minter(signingKey)))))
+    if (chosen('flush')) rows.push(...(await flushUnderLoad(large, large.refreshChains ?? refreshScenario.prepare(large, minter(signingKey)).next)))
     if (chosen('busy-log')) rows.push(...(await busyLog(large, o)))
     await notePeak(large)
     await notePeak(small)

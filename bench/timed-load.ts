@@ -25,6 +25,11 @@ export async function fire(load: Load, url: string, requests: autocannon.Request
   return statsOf(result)
 }
 
+// Exactly `amount` requests, as fast as answers come: a warm-up that walks a pool once.
+export async function walk(load: Load, url: string, requests: autocannon.Request[], amount: number): Promise<Stats> {
+  return statsOf(await autocannon({ url, connections: load.connections, pipelining: load.pipelining, amount, requests }))
+}
+
 // A timed run of a scenario and the ceiling run beside it.
 export interface RunPair {
   ceilingRps: number
