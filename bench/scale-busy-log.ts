@@ -5,7 +5,7 @@ import { cpuSeconds, postgresCpuBetween, postgresCpuSeconds } from './cpu-time.j
 import { rssMb } from './keyturn-process.js'
 import type { ScaleRow } from './scale-report.js'
 import { openScaleStore, seedRevocations, type ScaleStore } from './scale-seed.js'
-import { notePeak, restart, type ScaleOptions, type Side } from './scale-side.js'
+import { notePeak, restart, running, type ScaleOptions, type Side } from './scale-side.js'
 
 // As many session revocations as users (a mass logout of everyone), inside the revocation
 // window (15 min access tokens), so every entry must be held.
@@ -41,12 +41,17 @@ export async function busyLog(large: Side, o: ScaleOptions): Promise<ScaleRow[]>
   const SETTLE_S = settleSeconds(o)
   const IDLE_S = idleSeconds(o)
   await seedRevocations(large.store, count, REVOCATION_SPAN_MS, Date.now())
-  const keyturn = await restart(large, o)
+  // Three starts, the median, as the startup phase takes it: one start is one sample of a
+  // machine whose speed moves.
+  const starts: number[] = []
+  for (let i = 0; i < 3; i++) starts.push((await restart(large, o)).startMs)
+  const keyturn = running(large)
+  const startMs = [...starts].sort((a, b) => a - b)[1] as number
   const rows: ScaleRow[] = []
   const mark = (figure: string, value: number, target: string, ok: boolean, note = ''): void => {
     rows.push({ figure, description: `${count} session revocations inside the window`, small: undefined, large: value, ratio: undefined, target, ok, note })
   }
-  mark('busy log: startup (ms to the first answer)', Math.round(keyturn.startMs), '< 1500', keyturn.startMs < 1500)
+  mark('busy log: startup (ms to the first answer)', Math.round(startMs), '< 1500', startMs < 1500, `starts ${starts.map(Math.round).join(', ')}`)
   await new Promise((r) => setTimeout(r, SETTLE_S * 1000))
   const rss = (await rssMb(keyturn.pid)) ?? 0
   mark('busy log: RSS after start (MB)', rss, '< 200', rss < 200, `after ${SETTLE_S} s`)

@@ -8,7 +8,8 @@
 import { IntTable } from './int-table.js'
 
 // Two parallel columns (session id, forget-at tick) as a growable ring: 16 bytes an entry, no
-// object per entry for the collector to trace.
+// object per entry for the collector to trace. Its capacity is a power of two, so a place in
+// the ring is found with a mask.
 class ExpiryQueue {
   #sids = new Float64Array(1024)
   #at = new Float64Array(1024)
@@ -17,7 +18,7 @@ class ExpiryQueue {
 
   push(sid: number, at: number): void {
     if (this.#length === this.#sids.length) this.#grow()
-    const i = (this.#head + this.#length) % this.#sids.length
+    const i = (this.#head + this.#length) & (this.#sids.length - 1)
     this.#sids[i] = sid
     this.#at[i] = at
     this.#length++
@@ -30,7 +31,7 @@ class ExpiryQueue {
 
   shift(): number {
     const sid = this.#sids[this.#head] as number
-    this.#head = (this.#head + 1) % this.#sids.length
+    this.#head = (this.#head + 1) & (this.#sids.length - 1)
     this.#length--
     return sid
   }
@@ -40,8 +41,8 @@ class ExpiryQueue {
     const sids = new Float64Array(size * 2)
     const at = new Float64Array(size * 2)
     for (let k = 0; k < size; k++) {
-      sids[k] = this.#sids[(this.#head + k) % size] as number
-      at[k] = this.#at[(this.#head + k) % size] as number
+      sids[k] = this.#sids[(this.#head + k) & (size - 1)] as number
+      at[k] = this.#at[(this.#head + k) & (size - 1)] as number
     }
     this.#sids = sids
     this.#at = at
@@ -73,10 +74,7 @@ export class RevokedSessions {
 
   add(sid: number, revokedAt: number): void {
     const forgetAt = this.#tick(revokedAt + this.retentionMs)
-    const known = this.#forgetAt.get(sid)
-    if (known !== undefined && known >= forgetAt) return
-    this.#forgetAt.set(sid, forgetAt)
-    this.#queue.push(sid, forgetAt)
+    if (this.#forgetAt.raise(sid, forgetAt)) this.#queue.push(sid, forgetAt)
   }
 
   has(sid: number): boolean {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { IntTable } from '../../../plugins/revocation/int-table.js'
 
-t.test('answers as a Map does through growth, overwrites and deletions', async (t) => {
+t.test('answers as a Map does through growth, overwrites, raises and deletions', async (t) => {
   const table = new IntTable()
   const map = new Map<number, number>()
   // A small deterministic generator: the same run every time.
@@ -16,10 +16,17 @@ t.test('answers as a Map does through growth, overwrites and deletions', async (
   for (let step = 0; step < 200_000; step++) {
     const key = keyOf()
     const op = random()
-    if (op < 0.55) {
+    if (op < 0.4) {
       const value = Math.floor(random() * 1e9)
       table.set(key, value)
       map.set(key, value)
+    } else if (op < 0.55) {
+      // raise: the larger of what is held and what is given, true when that changed anything.
+      const value = Math.floor(random() * 1e9)
+      const held = map.get(key)
+      const raises = held === undefined || held < value
+      if (raises) map.set(key, value)
+      if (table.raise(key, value) !== raises) mismatches++
     } else if (op < 0.85) {
       if (table.delete(key) !== map.delete(key)) mismatches++
     } else if (table.get(key) !== map.get(key)) mismatches++
