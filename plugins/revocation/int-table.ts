@@ -34,30 +34,18 @@ export class IntTable {
   }
 
   set(key: number, value: number): void {
-    // NaN marks an empty slot; no session has it as its id. (Whatever else a row of the log
-    // holds is kept as given: a poll must never fail on one odd row.)
-    if (key !== key) return
-    if ((this.#size + 1) * 2 > this.#keys.length) this.#grow()
-    const keys = this.#keys
-    const mask = keys.length - 1
-    for (let i = slotOf(key, mask); ; i = (i + 1) & mask) {
-      const k = keys[i] as number
-      if (k === key) {
-        this.#values[i] = value
-        return
-      }
-      if (k !== k) {
-        keys[i] = key
-        this.#values[i] = value
-        this.#size++
-        return
-      }
-    }
+    this.#put(key, value, false)
   }
 
   // Sets the key's value to `value` unless it already holds one at least as large; true when
   // it did. One probe where get-then-set made two: a start reads a million of these.
   raise(key: number, value: number): boolean {
+    return this.#put(key, value, true)
+  }
+
+  #put(key: number, value: number, onlyLarger: boolean): boolean {
+    // NaN marks an empty slot; no session has it as its id. (Whatever else a row of the log
+    // holds is kept as given: a poll must never fail on one odd row.)
     if (key !== key) return false
     if ((this.#size + 1) * 2 > this.#keys.length) this.#grow()
     const keys = this.#keys
@@ -65,7 +53,7 @@ export class IntTable {
     for (let i = slotOf(key, mask); ; i = (i + 1) & mask) {
       const k = keys[i] as number
       if (k === key) {
-        if ((this.#values[i] as number) >= value) return false
+        if (onlyLarger && (this.#values[i] as number) >= value) return false
         this.#values[i] = value
         return true
       }
