@@ -43,7 +43,7 @@ export default new Command('flushexpiredtokens')
       if (url.startsWith('sqlite:') && sqlitePath(url) !== ':memory:') {
         const space = await reclaimSqliteSpace(sqlitePath(url), { vacuum: options.vacuum === true, busyTimeoutMs: config.KEYTURN_SQLITE_BUSY_TIMEOUT_MS })
         const mb = (pages: number) => ((pages * space.pageSize) / 2 ** 20).toFixed(1)
-        console.log(`gave ${mb(space.freedPages)} MB back to the disk`)
+        console.log(`gave ${mb(space.freedPages)} MB back to the disk${space.mode === 'incremental' && space.freedPages > 0 ? `, its longest step took ${Math.round(space.longestStepMs)} ms` : ''}`)
         if (space.freePagesLeft > 0 && space.mode !== 'incremental') {
           console.log(`${mb(space.freePagesLeft)} MB free inside the file, which was made before Keyturn shrank files: run with --vacuum once, in a quiet moment`)
         }

@@ -1,8 +1,9 @@
 // A batched delete run until nothing is left, paced so that a running server keeps writing.
-// On SQLite each batch holds the one write lock while it runs, and a server's writer that finds
-// it taken waits in SQLite's busy handler, which sleeps on the event loop's own thread (1, 2,
-// 5, 10 ... up to 100 ms a try): the whole server stands still until it gets the lock. With
-// batches of 1 000 back to back, refresh p99 went to 2 s under a flush of a million sessions.
+// On SQLite each batch holds the one write lock while it runs, and the server's writes wait for
+// it. (They waited in SQLite's busy handler, which sleeps on the event loop's own thread, 1, 2,
+// 5, 10 ... up to 100 ms a try, so the whole server stood still; the server now waits off the
+// loop, sqlite-group-commit.ts, and this process waits in the handler.) With batches of 1 000
+// back to back, refresh p99 went to 2 s under a flush of a million sessions.
 // So each batch is a transaction of its own, which takes the lock as it begins (BEGIN
 // IMMEDIATE on SQLite); the time its delete takes once the lock is held sizes the next batch to
 // about TARGET_MS, short enough that a waiting writer is let in within its first few short

@@ -85,6 +85,8 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase & { prepa
   }
 }
 
+const busyTimeoutMs = (opts: StoreOptions): number => opts.sqliteBusyTimeoutMs ?? 5000
+
 function openSqliteConnection(path: string, opts: StoreOptions): SQLite.Database {
   const database = new SQLite(path)
   // Takes effect only on a new file (before its first table): deleted rows' pages can then
@@ -94,7 +96,7 @@ function openSqliteConnection(path: string, opts: StoreOptions): SQLite.Database
   // NORMAL in WAL mode survives a crash of the process (kill -9); only a power cut can
   // lose the last transactions. FULL trades throughput for that last guarantee.
   database.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`)
-  database.pragma(`busy_timeout = ${opts.sqliteBusyTimeoutMs ?? 5000}`)
+  database.pragma(`busy_timeout = ${busyTimeoutMs(opts)}`)
   database.pragma('foreign_keys = ON')
   database.pragma(`cache_size = ${-1024 * (opts.sqliteCacheMb ?? 4)}`)
   return database
@@ -112,6 +114,8 @@ function openSqlite(url: string, opts: StoreOptions): Store {
   } else {
     mkdirSync(dirname(path), { recursive: true })
     const writer = openSqliteConnection(path, opts)
+    // The group commit waits for another process's lock itself, off the event loop.
+    writer.pragma('busy_timeout = 0')
     const reader = openSqliteConnection(path, opts)
     const batchListeners: Array<(members: number) => void> = []
     stats.onCommitBatch = (listener) => void batchListeners.push(listener)
@@ -128,6 +132,7 @@ function openSqlite(url: string, opts: StoreOptions): Store {
           (members) => {
             for (const listener of batchListeners) listener(members)
           },
+          busyTimeoutMs(opts),
         ),
     )
   }

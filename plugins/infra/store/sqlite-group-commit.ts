@@ -13,8 +13,15 @@
 // - reads outside a transaction go to a second connection, which sees only committed data,
 //   so nothing is ever read from a batch that may yet fail.
 //
-// The outer transaction takes the write lock at once (BEGIN IMMEDIATE), so another process
-// holding the file makes the transaction that opens a batch fail (503), as before.
+// The outer transaction takes the write lock at once (BEGIN IMMEDIATE). While another process
+// holds it (`keyturn flushexpiredtokens` between its batches, another instance), the batch
+// waits for it off the event loop: SQLite's own busy handler sleeps in the calling thread, and
+// with better-sqlite3 that is the one thread that answers every request, so a refresh waiting
+// for the lock stopped verifies and profiles too, and its sleeps grow to 100 ms at a time
+// (refresh p99 about 1 s through a flush). Here the writer connection does not wait
+// (busy_timeout 0): the BEGIN is tried again every millisecond, other requests are answered
+// meanwhile, and after the busy timeout the transaction that opens the batch fails (503), as
+// before.
 import type SQLite from 'better-sqlite3'
 import {
   CompiledQuery,
@@ -24,6 +31,9 @@ import {
   type QueryResult,
 } from 'kysely'
 import { isStoreUnavailable } from './store-errors.js'
+
+// How often a BEGIN refused for another process's lock is tried again (ms).
+const LOCK_RETRY_MS = 1
 
 // A batch is committed early when it reaches this many members, so that one slow
 // transaction (one awaiting I/O while holding the connection) cannot grow it without bound.
@@ -107,6 +117,8 @@ export class GroupCommitDriver implements Driver {
     private readonly closeAll: () => void,
     // Told the size of each batch committed (the metrics).
     private readonly onCommitted: (members: number) => void = () => {},
+    // How long a batch waits for another process's write lock before it fails (ms).
+    private readonly busyTimeoutMs = 5000,
   ) {}
 
   async init(): Promise<void> {}
@@ -118,7 +130,7 @@ export class GroupCommitDriver implements Driver {
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const hold = connection as Hold
     await this.#takeWriter(hold)
-    this.#openBatch()
+    await this.#openBatch()
     run(this.writerStatements, SQL.savepoint)
     hold.inTransaction = true
   }
@@ -167,7 +179,7 @@ export class GroupCommitDriver implements Driver {
     await this.#takeWriter(hold)
     let result: QueryResult<unknown>
     try {
-      this.#openBatch()
+      await this.#openBatch()
       result = run(this.writerStatements, query)
     } catch (err) {
       this.#releaseWriter(hold)
@@ -195,12 +207,13 @@ export class GroupCommitDriver implements Driver {
     this.#mustRollback = false
   }
 
-  #openBatch(): void {
+  // Runs with the mutex held, so nothing else uses the writer while it waits for the lock.
+  async #openBatch(): Promise<void> {
     this.#rollbackOwed()
     if (this.writer.inTransaction) return
     // Members waiting on a batch whose transaction ended behind their back lost their work.
     if (this.#members.length > 0) this.#batchLost()
-    run(this.writerStatements, SQL.begin)
+    await this.#begin()
     // Whatever happens to the members, the batch ends this turn: an open batch holds the
     // file's write lock, which other processes (the CLI, another instance) wait for.
     if (!this.#flushQueued) {
@@ -208,6 +221,20 @@ export class GroupCommitDriver implements Driver {
       setImmediate(() => {
         this.#flush().catch(() => {})
       })
+    }
+  }
+
+  // BEGIN IMMEDIATE, tried until the lock is free or the busy timeout has passed.
+  async #begin(): Promise<void> {
+    const deadline = performance.now() + this.busyTimeoutMs
+    for (;;) {
+      try {
+        run(this.writerStatements, SQL.begin)
+        return
+      } catch (err) {
+        if (!isBusy(err) || performance.now() >= deadline) throw err
+      }
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS))
     }
   }
 
@@ -265,6 +292,8 @@ export class GroupCommitDriver implements Driver {
 function batchLost(cause?: unknown): Error {
   return Object.assign(new Error('the SQLite batch transaction was rolled back', { cause }), { code: 'SQLITE_ABORT_ROLLBACK' })
 }
+
+const isBusy = (err: unknown): boolean => String((err as { code?: unknown } | null)?.code).startsWith('SQLITE_BUSY')
 
 function settle(members: Member[], err?: unknown): void {
   for (const member of members) {

@@ -4,10 +4,20 @@
 // write lock. A file made before that mode (auto_vacuum off) is switched over by one
 // VACUUM, which rewrites the whole file under the lock: `keyturn flushexpiredtokens --vacuum`,
 // in a quiet moment.
+//
+// The steps are paced as the flush's deletes are (cli/paced-drain.ts): each holds the lock
+// for about TARGET_STEP_MS, sized from how long the last one held it, and a pause of twice
+// that, at least MIN_PAUSE_MS, follows. Steps of a fixed 1 000 pages with 5 ms between them,
+// after a flush of a million sessions, held the lock for up to a few hundred ms each, and a
+// running server's refreshes waited behind them (p99 318 ms through the flush).
 import SQLite from 'better-sqlite3'
+import { setTimeout as sleep } from 'node:timers/promises'
 
-// Pages freed per step: 4 MB of 4 KiB pages, a few milliseconds of lock each.
-const PAGES_PER_STEP = 1000
+const TARGET_STEP_MS = 5
+const MIN_PAUSE_MS = 25
+const FIRST_STEP = 100
+const MIN_STEP = 16
+const MAX_STEP = 4000
 
 export interface SpaceReclaimed {
   mode: 'incremental' | 'none' | 'full'
@@ -15,6 +25,8 @@ export interface SpaceReclaimed {
   // Pages still free in the file: a file not in incremental mode keeps them until a VACUUM.
   freePagesLeft: number
   pageSize: number
+  // The longest one step held the write lock (ms), its wait for the lock not counted.
+  longestStepMs: number
 }
 
 const MODES = ['none', 'full', 'incremental'] as const
@@ -29,18 +41,31 @@ export async function reclaimSqliteSpace(path: string, options: { vacuum?: boole
     if (options.vacuum === true && read('auto_vacuum') !== 2) {
       database.pragma('auto_vacuum = INCREMENTAL')
       database.exec('VACUUM')
-      return { mode: 'incremental', freedPages: before, freePagesLeft: read('freelist_count'), pageSize }
+      return { mode: 'incremental', freedPages: before, freePagesLeft: read('freelist_count'), pageSize, longestStepMs: 0 }
     }
     const mode = MODES[read('auto_vacuum')] ?? 'none'
+    let longestStepMs = 0
     if (mode === 'incremental') {
+      let pages = FIRST_STEP
       for (let free = before; free > 0; free = read('freelist_count')) {
-        database.pragma(`incremental_vacuum(${PAGES_PER_STEP})`)
+        // The lock taken first (waiting for it is not the step's), then the step timed.
+        database.exec('BEGIN IMMEDIATE')
+        const started = performance.now()
+        try {
+          database.pragma(`incremental_vacuum(${pages})`)
+          database.exec('COMMIT')
+        } finally {
+          if (database.inTransaction) database.exec('ROLLBACK')
+        }
+        const ms = performance.now() - started
+        longestStepMs = Math.max(longestStepMs, ms)
+        pages = Math.round(Math.min(MAX_STEP, Math.max(MIN_STEP, pages / 2, Math.min(pages * 2, (pages * TARGET_STEP_MS) / Math.max(ms, 0.5)))))
         // Between steps, the server's writers get the lock.
-        await new Promise((resolve) => setTimeout(resolve, 5))
+        await sleep(Math.max(2 * ms, MIN_PAUSE_MS))
       }
     }
     const left = read('freelist_count')
-    return { mode, freedPages: before - left, freePagesLeft: left, pageSize }
+    return { mode, freedPages: before - left, freePagesLeft: left, pageSize, longestStepMs }
   } finally {
     database.close()
   }

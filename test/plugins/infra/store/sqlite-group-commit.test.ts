@@ -94,6 +94,31 @@ t.test('reads outside a transaction see only committed data and do not wait for 
   t.same(after, [{ name: 'pending' }])
 })
 
+t.test("a write waits for another process's lock without stopping the event loop", async (t) => {
+  const { store, path } = await sqliteStore(t)
+  // Another process's writer (a flush between batches, another instance), here a second
+  // connection that this same thread must be free to release.
+  const other = new SQLite(path)
+  t.teardown(() => other.close())
+  other.exec('BEGIN IMMEDIATE')
+  const events: string[] = []
+  const writing = store.db
+    .insertInto('clients')
+    .values({ name: 'waited', created_at: 1 })
+    .execute()
+    .then(() => events.push('write committed'))
+  // SQLite's own busy handler would sleep in this thread until its timeout (5 s), and with
+  // the lock still held the write would fail: the timer and the read would come after.
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  events.push('timer ran')
+  t.same(await store.db.selectFrom('clients').select('name').execute(), [], 'a read is answered meanwhile')
+  events.push('lock released')
+  other.exec('COMMIT')
+  await writing
+  t.same(events, ['timer ran', 'lock released', 'write committed'])
+  t.same(committedClientNames(path), ['waited'], 'the write went in once the lock was free')
+})
+
 t.test('a unique violation fails its transaction only, and the store goes on', async (t) => {
   const { store, path } = await sqliteStore(t)
   await store.db.insertInto('users').values({ username: 'u', email: null, password_hash: 'x', client_id: null, date_joined: 0, created_at: 0, updated_at: 0 }).execute()

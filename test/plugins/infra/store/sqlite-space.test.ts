@@ -38,6 +38,7 @@ t.test("a store Keyturn creates shrinks after a flush", async (t) => {
   t.ok(space.freedPages > 1000, `freed ${space.freedPages} pages`)
   t.equal(space.freePagesLeft, 0, 'no free page left inside the file')
   t.ok(statSync(path).size < before / 2, `the file shrank: ${before} -> ${statSync(path).size} bytes`)
+  t.ok(space.longestStepMs > 0, `each step timed: the longest held the lock ${space.longestStepMs.toFixed(1)} ms`)
 })
 
 t.test('a file made before keeps its free pages until one --vacuum switches it over', async (t) => {
