@@ -4,6 +4,7 @@ import type { PageParams } from '../infra/pagination.js'
 import { compiledQuery } from '../infra/store/compiled.js'
 import { countedPage, countRows, type CountedPage } from '../infra/store/counted-page.js'
 import type { Executor } from '../infra/store/database.js'
+import { amongPicked } from '../infra/store/picked-rows.js'
 import type { TenantScope } from '../users/tenancy.js'
 import type { AuditEventRow, NewAuditEvent } from './tables.js'
 
@@ -101,6 +102,6 @@ export function listAuditEvents(db: Executor, f: AuditFilter, page: PageParams):
 // Removes up to `batch` rows older than `before`; returns how many it removed.
 export async function deleteAuditEventsBefore(db: Executor, before: number, batch: number): Promise<number> {
   const victims = db.selectFrom('audit_events').select('id').where('created_at', '<', before).limit(batch)
-  const result = await db.deleteFrom('audit_events').where('id', 'in', victims).executeTakeFirst()
+  const result = await db.deleteFrom('audit_events').where(amongPicked(db, 'id', victims)).executeTakeFirst()
   return Number(result.numDeletedRows)
 }

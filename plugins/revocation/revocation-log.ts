@@ -3,6 +3,7 @@
 import { CompiledQuery, sql, type Selectable } from 'kysely'
 import { compiledQuery } from '../infra/store/compiled.js'
 import { isPostgres, type Executor } from '../infra/store/database.js'
+import { amongPicked } from '../infra/store/picked-rows.js'
 import type { RevocationKind, RevocationTable } from './tables.js'
 
 export async function recordRevocation(db: Executor, kind: RevocationKind, subjectId: number, now: number): Promise<void> {
@@ -141,6 +142,6 @@ order by r.id`
 // million rows never hold the store's write lock at once); returns how many it removed.
 export async function deleteRevocationsBefore(db: Executor, before: number, batch: number): Promise<number> {
   const victims = db.selectFrom('revocations').select('id').where('created_at', '<', before).limit(batch)
-  const result = await db.deleteFrom('revocations').where('id', 'in', victims).executeTakeFirst()
+  const result = await db.deleteFrom('revocations').where(amongPicked(db, 'id', victims)).executeTakeFirst()
   return Number(result.numDeletedRows)
 }

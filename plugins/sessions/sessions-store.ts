@@ -1,6 +1,7 @@
 // The sessions table: opened at login, touched by refresh, revoked by every way a session ends.
 import { compiledQuery } from '../infra/store/compiled.js'
 import type { Executor } from '../infra/store/database.js'
+import { amongPicked } from '../infra/store/picked-rows.js'
 import { recordRevocation } from '../revocation/revocation-log.js'
 import type { NewSession, Session } from './tables.js'
 
@@ -130,6 +131,6 @@ export async function findUserSession(db: Executor, userId: number, id: number):
 // at a time so a large backlog never holds a long lock.
 export async function deleteExpiredSessions(db: Executor, now: number, batch: number): Promise<number> {
   const victims = db.selectFrom('sessions').select('id').where('expires_at', '<', now).limit(batch)
-  const result = await db.deleteFrom('sessions').where('id', 'in', victims).executeTakeFirst()
+  const result = await db.deleteFrom('sessions').where(amongPicked(db, 'id', victims)).executeTakeFirst()
   return Number(result.numDeletedRows)
 }

@@ -2,6 +2,7 @@
 // one row): a refresh token signed by us but missing here is refused.
 import { compiledQuery } from '../infra/store/compiled.js'
 import type { Executor } from '../infra/store/database.js'
+import { amongPicked } from '../infra/store/picked-rows.js'
 import type { RefreshToken } from './tables.js'
 
 const insert = compiledQuery(
@@ -38,6 +39,6 @@ export async function blacklistRefreshToken(db: Executor, jti: string, now: numb
 
 export async function deleteExpiredRefreshTokens(db: Executor, now: number, batch: number): Promise<number> {
   const victims = db.selectFrom('refresh_tokens').select('jti').where('expires_at', '<', now).limit(batch)
-  const result = await db.deleteFrom('refresh_tokens').where('jti', 'in', victims).executeTakeFirst()
+  const result = await db.deleteFrom('refresh_tokens').where(amongPicked(db, 'jti', victims)).executeTakeFirst()
   return Number(result.numDeletedRows)
 }

@@ -4,6 +4,7 @@ import type { Executor } from '../infra/store/database.js'
 import { isPostgres } from '../infra/store/database.js'
 import { compiledQuery } from '../infra/store/compiled.js'
 import { countRows } from '../infra/store/counted-page.js'
+import { amongPicked } from '../infra/store/picked-rows.js'
 
 export interface ClaimedDelivery {
   id: number
@@ -128,6 +129,6 @@ export async function deleteFinishedEventsBefore(db: Executor, before: number, b
       not(exists(selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id').where('d.state', '=', 'pending'))),
     )
     .limit(batch)
-  const result = await db.deleteFrom('webhook_events').where('id', 'in', victims).executeTakeFirst()
+  const result = await db.deleteFrom('webhook_events').where(amongPicked(db, 'id', victims)).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
