@@ -190,7 +190,7 @@ export const EnvSchema = Type.Object({
   KEYTURN_USER_CACHE_SIZE: Type.Integer({
     minimum: 1,
     maximum: 10_000_000,
-    default: 100_000,
+    default: 250_000,
     description: 'users kept in memory for authentication and the profile, least recently used out first',
   }),
   KEYTURN_METRICS_HOST: Type.String({ default: '127.0.0.1', description: 'the address of the Prometheus listener (never the public port)' }),

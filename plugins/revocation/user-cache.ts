@@ -6,17 +6,24 @@
 // once. A change to a user while its read is in flight (the read may have seen the row
 // before it) keeps that read's answer out of the cache, so what is cached is never older
 // than the last change this process has heard of.
+//
+// The first OBJECTS_UP_TO users are kept as objects, ready to use; past that, new entries are
+// kept packed in one string each (packed-user.ts). A cache of a few thousand users pays
+// nothing for packing (unpacking on every read cost GET /api/user/ about 5 % of its
+// throughput); one of 200 000 holds them in about half the memory (177 bytes a user
+// against 348) for about 0.8 µs a read.
 import { LRUCache } from 'lru-cache'
-import type { UserWithClient } from '../users/users-store.js'
+import { packedClientId, packUser, unpackUser, type CachedUser } from './packed-user.js'
 
-// The user's row as authentication and the profile need it; never the password hash.
-export type CachedUser = Omit<UserWithClient, 'password_hash'>
+export type { CachedUser } from './packed-user.js'
 
-// "Known not to exist" (lru-cache keeps no null).
-const NOBODY = Object.freeze({ nobody: true })
+const OBJECTS_UP_TO = 20_000
+
+// "Known not to exist" (lru-cache keeps no null); no packed user is empty.
+const NOBODY = ''
 
 export class UserCache {
-  readonly #lru: LRUCache<number, CachedUser | typeof NOBODY>
+  readonly #lru: LRUCache<number, CachedUser | string>
   readonly #loading = new Map<number, Promise<CachedUser | null>>()
   // Moves on every change heard of: a read begun before it is not cached.
   #epoch = 0
@@ -24,6 +31,7 @@ export class UserCache {
   constructor(
     readonly maxUsers: number,
     private readonly read: (userId: number) => Promise<CachedUser | null>,
+    private readonly objectsUpTo = OBJECTS_UP_TO,
   ) {
     this.#lru = new LRUCache({ max: maxUsers })
   }
@@ -31,7 +39,8 @@ export class UserCache {
   // The cached state: a user, null for "no such user", undefined when not cached.
   get(userId: number): CachedUser | null | undefined {
     const hit = this.#lru.get(userId)
-    return hit === NOBODY ? null : (hit as CachedUser | undefined)
+    if (typeof hit !== 'string') return hit
+    return hit === NOBODY ? null : unpackUser(hit)
   }
 
   // From memory, or read from the store once however many ask at the same moment.
@@ -50,7 +59,7 @@ export class UserCache {
     const reading = this.read(userId).then(
       (user) => {
         done()
-        if (this.#epoch === epoch) this.#lru.set(userId, user ?? NOBODY)
+        if (this.#epoch === epoch) this.#lru.set(userId, user === null ? NOBODY : this.#lru.size < this.objectsUpTo ? user : packUser(user))
         return user
       },
       (err: unknown) => {
@@ -73,7 +82,10 @@ export class UserCache {
     this.#epoch++
     this.#loading.clear()
     const gone: number[] = []
-    for (const [id, user] of this.#lru.entries()) if (user !== NOBODY && (user as CachedUser).client_id === clientId) gone.push(id)
+    for (const [id, user] of this.#lru.entries()) {
+      const tenant = typeof user !== 'string' ? user.client_id : user === NOBODY ? undefined : packedClientId(user)
+      if (tenant === clientId) gone.push(id)
+    }
     for (const id of gone) this.#lru.delete(id)
   }
 

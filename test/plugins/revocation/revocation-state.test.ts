@@ -137,4 +137,34 @@ t.test('user cache', async (t) => {
     t.same([cache.get(1), cache.get(2)], [undefined, undefined])
     t.equal(cache.get(3)?.id, 3)
   })
+  t.test('past its first users, entries are kept packed and read back whole', async (t) => {
+    const full = (id: number, clientId: number | null): CachedUser => ({
+      id,
+      client_id: clientId,
+      username: `user,"${id}"`,
+      email: id % 2 === 0 ? null : `u${id}@example.com`,
+      first_name: 'Zoë',
+      last_name: '',
+      client_name: clientId === null ? null : `tenant ${clientId}`,
+      is_active: 1,
+      is_staff: id % 2,
+      is_superuser: 0,
+      is_manager: 0,
+      date_joined: 1_700_000_000_000 + id,
+      last_login: id % 3 === 0 ? null : 1_800_000_000_000 + id,
+      expires_at: null,
+      created_at: 1_700_000_000_000,
+      updated_at: 1_750_000_000_000 + id,
+    })
+    const tenantOf = (id: number): number | null => (id % 2 === 0 ? 7 : null)
+    const cache = new UserCache(10, async (id) => (id === 99 ? null : full(id, tenantOf(id))), 2)
+    for (let id = 1; id <= 6; id++) await cache.load(id)
+    t.equal(await cache.load(99), null, 'a user that does not exist is still null')
+    for (let id = 1; id <= 6; id++) t.strictSame(cache.get(id), full(id, tenantOf(id)), `user ${id} as read`)
+    t.not(cache.get(5), cache.get(5), 'a packed user is unpacked afresh for each reader')
+    t.equal(cache.get(1), cache.get(1), 'the first ones are kept as objects')
+    cache.forgetClientUsers(7)
+    t.same([1, 2, 3, 4, 5, 6].filter((id) => cache.get(id) !== undefined), [1, 3, 5], "the tenant's users go, packed or not")
+    t.equal(cache.get(99), null)
+  })
 })
