@@ -6,6 +6,7 @@ import { rssMb } from './keyturn-process.js'
 import type { ScaleRow } from './scale-report.js'
 import { openScaleStore, seedRevocations, type ScaleStore } from './scale-seed.js'
 import { notePeak, restart, running, type ScaleOptions, type Side } from './scale-side.js'
+import { median } from './timed-load.js'
 
 // As many session revocations as users (a mass logout of everyone), inside the revocation
 // window (15 min access tokens), so every entry must be held.
@@ -46,7 +47,7 @@ export async function busyLog(large: Side, o: ScaleOptions): Promise<ScaleRow[]>
   const starts: number[] = []
   for (let i = 0; i < 3; i++) starts.push((await restart(large, o)).startMs)
   const keyturn = running(large)
-  const startMs = [...starts].sort((a, b) => a - b)[1] as number
+  const startMs = median(starts)
   const rows: ScaleRow[] = []
   const mark = (figure: string, value: number, target: string, ok: boolean, note = ''): void => {
     rows.push({ figure, description: `${count} session revocations inside the window`, small: undefined, large: value, ratio: undefined, target, ok, note })

@@ -16,7 +16,7 @@ import { printScale, writeScale, type ScaleReport, type ScaleRow } from './scale
 import { notePeak, openSide, restart, running, type ScaleOptions, type Side } from './scale-side.js'
 import { jsonHeaders } from './scenarios.js'
 import { minter, spread, type Minter } from './scale-tokens.js'
-import { fire, medianPair, timedRun, walk, type RunPair } from './timed-load.js'
+import { fire, median, medianPair, timedRun, walk, type RunPair } from './timed-load.js'
 
 export type { ScaleOptions } from './scale-side.js'
 
@@ -140,8 +140,6 @@ async function pairScenario(scenario: PairScenario, small: Side, large: Side, o:
     note: `runs ${pairs.map((p) => p.ratio.toFixed(2)).join(', ')}; ${pairs.reduce((n, p) => n + p.stats.non2xx, 0)} non-2xx; large p99 ${mid.stats.p99} ms; large peak RSS so far ${large.peakRss} MB`,
   }
 }
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
 
 async function startup(small: Side, large: Side, o: ScaleOptions): Promise<ScaleRow> {
   const times: Record<Side['name'], number[]> = { small: [], large: [] }

@@ -70,6 +70,9 @@ export async function timedRun(
   return { ceilingRps, stats, ratio: stats.rps / ceilingRps }
 }
 
+// The middle value (the upper one of an even count).
+export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
+
 // The run with the median ratio: the machine's speed drifts over minutes, so each run is
 // divided by the ceiling measured beside it, and the table's req/s, ceiling and ratio come
 // from one pair rather than mixing moments minutes apart.

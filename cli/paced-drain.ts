@@ -6,15 +6,19 @@
 // back to back, refresh p99 went to 2 s under a flush of a million sessions.
 // So each batch is a transaction of its own, which takes the lock as it begins (BEGIN
 // IMMEDIATE on SQLite); the time its delete takes once the lock is held sizes the next batch to
-// about TARGET_MS, short enough that a waiting writer is let in within its first few short
-// sleeps (the time spent waiting for the lock does not count, or a busy server would shrink
-// the batches to nothing; the commit that follows, a WAL append, is not timed either). A pause follows each batch: twice as long as it held the
-// lock, and on SQLite at least MIN_PAUSE_SQLITE_MS, so that a writer whose sleeps grew long
+// about TARGET_STEP_MS (paced-steps.ts), short enough that a waiting writer is let in soon
+// (the time spent waiting for the lock does not count, or a busy server would shrink the
+// batches to nothing; the commit that follows, a WAL append, is not timed either). A pause
+// follows each batch: twice as long as it held the lock, and on SQLite at least
+// MIN_PAUSE_SQLITE_MS, so that a writer whose sleeps grew long
 // behind a slow batch wakes inside the pause rather than behind the next batch. Postgres takes
 // row locks only: there the pause alone keeps a flush from crowding the server's pool.
 import type { Kysely } from 'kysely'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Database, Executor } from '../plugins/infra/store/database.js'
+import { nextStepSize, pauseAfter, TARGET_STEP_MS } from '../plugins/infra/store/paced-steps.js'
+
+export { MIN_PAUSE_SQLITE_MS } from '../plugins/infra/store/paced-steps.js'
 
 export interface DrainReport {
   rows: number
@@ -23,8 +27,6 @@ export interface DrainReport {
   longestMs: number
 }
 
-const TARGET_MS = 5
-export const MIN_PAUSE_SQLITE_MS = 25
 const FIRST_BATCH = 500
 const MIN_BATCH = 50
 const MAX_BATCH = 10_000
@@ -32,7 +34,7 @@ const MAX_BATCH = 10_000
 export async function pacedDrain(
   step: (db: Executor, batch: number) => Promise<number>,
   db: Kysely<Database>,
-  { targetMs = TARGET_MS, minPauseMs = 0 }: { targetMs?: number; minPauseMs?: number } = {},
+  { targetMs = TARGET_STEP_MS, minPauseMs = 0 }: { targetMs?: number; minPauseMs?: number } = {},
 ): Promise<DrainReport> {
   const report: DrainReport = { rows: 0, batches: 0, longestMs: 0 }
   let size = FIRST_BATCH
@@ -50,8 +52,7 @@ export async function pacedDrain(
     // Only an empty batch ends it: on Postgres a batch can remove fewer rows than it picked
     // while more remain (another transaction deleted or changed some of them meanwhile).
     if (removed === 0) return report
-    // Rows per ms of this batch, held to at most doubling or halving a step.
-    size = Math.round(Math.min(MAX_BATCH, Math.max(MIN_BATCH, size / 2, Math.min(size * 2, (size * targetMs) / Math.max(ms, 1)))))
-    await sleep(Math.max(2 * ms, minPauseMs, 2))
+    size = nextStepSize(size, ms, MIN_BATCH, MAX_BATCH, targetMs)
+    await sleep(pauseAfter(ms, minPauseMs))
   }
 }

@@ -5,15 +5,12 @@
 // VACUUM, which rewrites the whole file under the lock: `keyturn flushexpiredtokens --vacuum`,
 // in a quiet moment.
 //
-// The steps are paced as the flush's deletes are (cli/paced-drain.ts): each holds the lock
-// for about TARGET_STEP_MS, sized from how long the last one held it, and a pause of twice
-// that, at least MIN_PAUSE_MS, follows. Steps of a fixed 1 000 pages (4 MB moved under the
+// The steps are paced as the flush's deletes are (paced-steps.ts). Steps of a fixed 1 000 pages (4 MB moved under the
 // lock, however long the disk takes) left a waiting server 5 ms between them to get in.
 import SQLite from 'better-sqlite3'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { MIN_PAUSE_SQLITE_MS, nextStepSize, pauseAfter } from './paced-steps.js'
 
-const TARGET_STEP_MS = 5
-const MIN_PAUSE_MS = 25
 const FIRST_STEP = 100
 const MIN_STEP = 16
 const MAX_STEP = 4000
@@ -58,9 +55,9 @@ export async function reclaimSqliteSpace(path: string, options: { vacuum?: boole
         }
         const ms = performance.now() - started
         longestStepMs = Math.max(longestStepMs, ms)
-        pages = Math.round(Math.min(MAX_STEP, Math.max(MIN_STEP, pages / 2, Math.min(pages * 2, (pages * TARGET_STEP_MS) / Math.max(ms, 0.5)))))
+        pages = nextStepSize(pages, ms, MIN_STEP, MAX_STEP)
         // Between steps, the server's writers get the lock.
-        await sleep(Math.max(2 * ms, MIN_PAUSE_MS))
+        await sleep(pauseAfter(ms, MIN_PAUSE_SQLITE_MS))
       }
     }
     const left = read('freelist_count')
