@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { NPM_START_NODE_ARGS } from './keyturn-process.js'
 import { orUsage } from './options.js'
 import { freePort, waitForHttp } from './processes.js'
 
@@ -165,7 +166,7 @@ async function main(): Promise<void> {
   const rootPassword = benchUser('listings-root', ['--superuser'])
   const staffPassword = opts.client ? benchUser('listings-staff', ['--staff', '--client', opts.client]) : undefined
   const port = await freePort()
-  const server: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=50', join(ROOT, 'bin', 'keyturn-server.cjs')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: 'inherit' })
+  const server: ChildProcess = spawn(process.execPath, [...NPM_START_NODE_ARGS, join(ROOT, 'bin', 'keyturn-server.cjs')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: 'inherit' })
   process.on('exit', () => server.kill('SIGTERM'))
   const base = `http://127.0.0.1:${port}`
   await waitForHttp(`${base}/api/health/`, server)
