@@ -101,6 +101,27 @@ for (const store of stores().filter((s) => s === 'postgres')) {
     await operator.exec('commit')
     t.same(subjects((await revocationsAfter(app.db, second)).rows), [900_001], 'the open transaction\'s row arrives once it commits, however old')
   })
+
+  t.test('a poll reads every field of every new row, in commit order, whatever an operator wrote as the kind', async (t) => {
+    const app = await build(t, { store, env: { KEYTURN_REVOCATION_POLL_MS: '10000' } })
+    const operator = await operatorConnection(t, app.config.KEYTURN_DATABASE_URL)
+    const log = operator.users.replace(/users$/, 'revocations')
+    const mark = await revocationMark(app.db)
+    await operator.exec(`insert into ${log} (kind, subject_id, created_at) values ('session', 9007199254740991, 1764633600123)`)
+    await operator.exec(`insert into ${log} (kind, subject_id, created_at) values ('a,b' || chr(30) || 'c', -7, 0)`)
+    await operator.exec(`insert into ${log} (kind, subject_id, created_at) values ('user', 42, 5)`)
+    const { rows } = await revocationsAfter(app.db, mark)
+    t.same(
+      rows.map(({ kind, subject_id, created_at }) => ({ kind, subject_id, created_at })),
+      [
+        { kind: 'session', subject_id: 9007199254740991, created_at: 1764633600123 },
+        { kind: 'abc', subject_id: -7, created_at: 0 },
+        { kind: 'user', subject_id: 42, created_at: 5 },
+      ],
+      'the separators are taken out of a kind, so the rows after it still arrive whole',
+    )
+    t.ok(rows[0]!.id < rows[1]!.id && rows[1]!.id < rows[2]!.id, 'in the order of their ids')
+  })
 }
 
 for (const store of stores()) {
