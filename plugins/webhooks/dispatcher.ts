@@ -14,6 +14,9 @@ import { signatureHeaders } from './signature.js'
 
 export interface DispatchOptions {
   pollMs: number
+  // How often it looks while no endpoint is active (quiet()): only deliveries to endpoints
+  // switched off or deleted since can be due then, and those are only closed out.
+  quietPollMs: number
   timeoutMs: number
   allowPrivate: boolean
   retryBaseMs: number
@@ -36,6 +39,7 @@ export class Dispatcher {
   private running: Promise<void> | undefined
   private stopped = true
   private again = false
+  private quiet = false
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -56,6 +60,15 @@ export class Dispatcher {
     if (this.stopped) return
     if (this.running !== undefined) this.again = true
     else this.schedule(0)
+  }
+
+  // Told whether any endpoint is active. An idle instance's poll was one store query a second
+  // for an outbox that no event could enter; when one is switched on, it looks at once
+  // (another instance may already have staged its first events).
+  setQuiet(quiet: boolean): void {
+    const woken = this.quiet && !quiet
+    this.quiet = quiet
+    if (woken) this.wake()
   }
 
   // Waits a little for sends in flight; one still hanging then is left to its claim, which
@@ -90,7 +103,7 @@ export class Dispatcher {
     if (this.stopped) return
     const soon = full || this.again
     this.again = false
-    this.schedule(soon ? 0 : this.options.pollMs)
+    this.schedule(soon ? 0 : this.quiet ? this.options.quietPollMs : this.options.pollMs)
   }
 
   // Returns whether the claim was full (more may be due).

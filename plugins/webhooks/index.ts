@@ -95,8 +95,10 @@ export default fp(
           const rows = await activeEndpoints(db)
           routes = rows.map((row) => ({ id: row.id, clientId: row.client_id, events: new Set(row.events.split(' ')) }))
           stale = false
+          dispatcher.setQuiet(routes.length === 0)
         } catch (err) {
           stale = true
+          dispatcher.setQuiet(false)
           fastify.log.warn({ err: (err as Error).message }, 'webhook endpoints could not be read')
         }
       })
@@ -112,6 +114,7 @@ export default fp(
       db,
       {
         pollMs: config.KEYTURN_WEBHOOK_POLL_MS,
+        quietPollMs: ROUTES_REFRESH_MS,
         timeoutMs: config.KEYTURN_WEBHOOK_TIMEOUT,
         allowPrivate,
         retryBaseMs: config.KEYTURN_WEBHOOK_RETRY_BASE,

@@ -10,6 +10,10 @@ import { isPostgres } from '../../../plugins/infra/store/database.js'
 import { WEBHOOK_EVENT_TYPES } from '../../../plugins/webhooks/event-types.js'
 import { outboxSettled, Receiver, verifySignature } from './receiver.js'
 import { deleteFinishedEventsBefore } from '../../../plugins/webhooks/deliveries-store.js'
+import { insertEndpoint } from '../../../plugins/webhooks/endpoints-store.js'
+import { insertEvent, newEventId } from '../../../plugins/webhooks/outbox.js'
+import { newWebhookSecret } from '../../../plugins/webhooks/signature.js'
+import { recordRevocation } from '../../../plugins/revocation/revocation-log.js'
 
 async function drainEvents(app: FastifyInstance, before: number): Promise<number> {
   let total = 0
@@ -312,5 +316,39 @@ for (const store of stores()) {
     t.equal(test.statusCode, 400, 'a test event to a disabled endpoint is refused')
     const on = await app.inject({ method: 'PATCH', url: `/api/v1/admin/webhooks/${failing}/`, headers: bearer(token), payload: { is_active: true } })
     t.match(on.json(), { is_active: true, disabled_reason: null, failing_since: null }, 'switched on again by staff: a fresh start')
+  })
+}
+
+for (const store of stores()) {
+  t.test(`${store}: with no endpoint active the outbox is not looked at each poll; one switched on elsewhere is served at once`, async (t) => {
+    const app = await build(t, { store, env: { ...ENV, KEYTURN_REVOCATION_POLL_MS: '100' } })
+    await listening(app)
+    const receiver = await new Receiver().open()
+    t.teardown(() => receiver.close())
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    // Another instance adds an endpoint and stages an event for it; its log entry comes last.
+    const now = Date.now()
+    const endpoint = await insertEndpoint(app.db, {
+      client_id: null,
+      url: receiver.url,
+      events: 'session.created',
+      description: '',
+      is_active: 1,
+      disabled_reason: null,
+      secret: newWebhookSecret(),
+      previous_secret: null,
+      previous_secret_expires_at: null,
+      failing_since: null,
+      created_at: now,
+      updated_at: now,
+    })
+    const body = JSON.stringify({ id: newEventId(), type: 'session.created', created_at: new Date(now).toISOString(), data: {} })
+    await app.db.transaction().execute((trx) => insertEvent(trx, { id: JSON.parse(body).id, type: 'session.created', clientId: null, body }, [{ id: endpoint.id, clientId: null, events: new Set() }], now))
+    // At KEYTURN_WEBHOOK_POLL_MS (100 ms) it would be sent within this wait.
+    await new Promise((resolve) => setTimeout(resolve, 800))
+    t.equal(receiver.deliveries.length, 0, 'not sent while this instance knows no active endpoint')
+    await recordRevocation(app.db, 'webhook', endpoint.id, Date.now())
+    await receiver.until((d) => d.length === 1, 2000, 'the event, once the log names the endpoint')
+    t.pass('sent once the log told this instance of the endpoint')
   })
 }
