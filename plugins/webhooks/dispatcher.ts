@@ -14,7 +14,7 @@ import { signatureHeaders } from './signature.js'
 
 export interface DispatchOptions {
   pollMs: number
-  // How often it looks while no endpoint is active (quiet()): only deliveries to endpoints
+  // How often it looks while no endpoint is active (setQuiet): only deliveries to endpoints
   // switched off or deleted since can be due then, and those are only closed out.
   quietPollMs: number
   timeoutMs: number
