@@ -85,6 +85,26 @@ export default fp(
     let routes: EndpointRoute[] = []
     const attemptListeners: Array<(kind: AttemptKind, seconds: number) => void> = []
 
+    // Before the routes are first read: each read tells it whether any endpoint is active.
+    const dispatcher = new Dispatcher(
+      db,
+      {
+        pollMs: config.KEYTURN_WEBHOOK_POLL_MS,
+        quietPollMs: ROUTES_REFRESH_MS,
+        timeoutMs: config.KEYTURN_WEBHOOK_TIMEOUT,
+        allowPrivate,
+        retryBaseMs: config.KEYTURN_WEBHOOK_RETRY_BASE,
+        retryMaxMs: config.KEYTURN_WEBHOOK_RETRY_MAX,
+        giveUpMs: config.KEYTURN_WEBHOOK_GIVE_UP,
+        batch: 32,
+      },
+      fastify.log,
+      (kind, seconds) => {
+        for (const listener of attemptListeners) listener(kind, seconds)
+      },
+      () => void loadRoutes(),
+    )
+
     // One read at a time, in order, so an older read never overwrites a newer one. A read
     // that fails is logged and tried again at the next change, or by the timer below.
     let loading: Promise<void> = Promise.resolve()
@@ -109,25 +129,6 @@ export default fp(
       if (stale) void loadRoutes()
     }, ROUTES_REFRESH_MS)
     refresh.unref()
-
-    const dispatcher = new Dispatcher(
-      db,
-      {
-        pollMs: config.KEYTURN_WEBHOOK_POLL_MS,
-        quietPollMs: ROUTES_REFRESH_MS,
-        timeoutMs: config.KEYTURN_WEBHOOK_TIMEOUT,
-        allowPrivate,
-        retryBaseMs: config.KEYTURN_WEBHOOK_RETRY_BASE,
-        retryMaxMs: config.KEYTURN_WEBHOOK_RETRY_MAX,
-        giveUpMs: config.KEYTURN_WEBHOOK_GIVE_UP,
-        batch: 32,
-      },
-      fastify.log,
-      (kind, seconds) => {
-        for (const listener of attemptListeners) listener(kind, seconds)
-      },
-      () => void loadRoutes(),
-    )
 
     // A change and its log entry (for the endpoint `idOf` names in its result) in one transaction; this
     // instance reads the routes at once.
