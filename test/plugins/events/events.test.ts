@@ -8,7 +8,14 @@ import { sqlitePath } from '../../../plugins/infra/store/connect.js'
 import type { AuthEvent, AuthEventType, KeyturnPlugin } from '../../../index.js'
 import { bearer, build, createUser, login, post, PASSWORD, stores, UNAVAILABLE } from '../../helper.js'
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50))
+// Handlers still reading the store (recorder below): settle() waits for them too, since on a
+// busy machine a Postgres read can outlast a fixed pause.
+const reading = { count: 0 }
+
+const settle = async () => {
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  for (const deadline = Date.now() + 5000; reading.count > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10))
+}
 
 // A plugin recording every event, with what the store said when the handler ran.
 function recorder(seen: Array<AuthEvent & { committed?: unknown }>, db: () => FastifyInstance['db']): KeyturnPlugin {
@@ -16,9 +23,14 @@ function recorder(seen: Array<AuthEvent & { committed?: unknown }>, db: () => Fa
   return async (fastify) => {
     for (const type of types) {
       fastify.keyturn.events.on(type, async (event) => {
-        const sessionId = 'sessionId' in event ? event.sessionId : undefined
-        const row = sessionId === undefined ? undefined : await db().selectFrom('sessions').select(['id', 'revoked_at']).where('id', '=', sessionId).executeTakeFirst()
-        seen.push({ ...event, committed: row })
+        reading.count++
+        try {
+          const sessionId = 'sessionId' in event ? event.sessionId : undefined
+          const row = sessionId === undefined ? undefined : await db().selectFrom('sessions').select(['id', 'revoked_at']).where('id', '=', sessionId).executeTakeFirst()
+          seen.push({ ...event, committed: row })
+        } finally {
+          reading.count--
+        }
       })
     }
   }
