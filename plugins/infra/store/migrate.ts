@@ -13,16 +13,18 @@ function migrator(db: Kysely<Database>, schema?: string): Migrator {
   })
 }
 
-// Kysely looks for its bookkeeping tables by listing every schema's tables; a schema
-// dropped by someone else meanwhile (other deployments, parallel test runs) makes that
-// listing fail with "schema does not exist". Such a failure is worth another try.
-const INTROSPECTION_RACES = new Set(['3F000', '42P01'])
+// Kysely looks for its bookkeeping tables by listing every schema's tables and columns; a
+// schema, table or column dropped by someone else meanwhile (other deployments, parallel
+// test runs, a migration down in another schema) makes that listing fail: "schema does not
+// exist", "column ... of relation ... does not exist". A failure before any migration ran
+// is that bookkeeping's (a failed migration comes back with its results), and worth another
+// try: the listing is read again, the migrations run under Kysely's lock as before.
+const ATTEMPTS = 3
 
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<MigrationResultSet> {
   for (let attempt = 1; ; attempt++) {
     const result = await migrator(db, schema).migrateToLatest()
-    const code = (result.error as { code?: unknown } | undefined)?.code
-    if (!result.error || attempt === 3 || typeof code !== 'string' || !INTROSPECTION_RACES.has(code)) return result
+    if (!result.error || result.results !== undefined || attempt === ATTEMPTS) return result
     await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
   }
 }
