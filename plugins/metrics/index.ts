@@ -6,6 +6,7 @@
 // and no per-request cost.
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Registry } from 'prom-client'
+import { eventLoopDelayMetrics, PROM_CLIENT_SAMPLE_MS } from './event-loop-delay.js'
 import { authMetrics } from './auth-metrics.js'
 import { httpMetrics } from './http-metrics.js'
 import { metricsListener } from './metrics-listener.js'
@@ -31,10 +32,10 @@ export default fp(
     fastify.decorate('metrics', metrics)
     if (config.KEYTURN_METRICS_PORT === 0) return
     const { registry } = metrics
-    // The event-loop delay is sampled every 100 ms rather than prom-client's 10: each sample
-    // wakes the process, and at 10 ms those wakeups were most of an idle instance's CPU (2 %
-    // of a core here). Delays are still timed to the nanosecond, only sampled less often.
-    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 })
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: PROM_CLIENT_SAMPLE_MS })
+    // The event-loop delay as the delay itself, sampled every 100 ms (event-loop-delay.ts).
+    const stopDelay = eventLoopDelayMetrics(registry)
+    fastify.addHook('onClose', async () => stopDelay())
     httpMetrics(fastify, registry)
     authMetrics(fastify, registry)
     serviceMetrics(fastify, registry)

@@ -171,3 +171,31 @@ t.test('requests refused by a per-IP limit are counted by the limit', async (t) 
   t.equal((await post(app, '/api/token/', { username: user.username, password: PASSWORD })).statusCode, 429)
   t.equal(valueOf((await scrape(t, app)).families, 'keyturn_rate_limited_total', { kind: 'login' }), 1)
 })
+
+// Node's histogram holds the time between its samples, 100 ms apart; prom-client reported
+// that, so an idle instance's loop read as 0.1 s late.
+t.test('the event-loop delay gauges hold the delay, not the sampling interval, since the last scrape', async (t) => {
+  const app = await withMetrics(t)
+  const gauge = (families: MetricFamily[], statistic: string) => valueOf(families, `nodejs_eventloop_lag_${statistic}_seconds`)
+  const statistics = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99']
+  await scrape(t, app)
+  await sleep(450)
+  const idle = await scrape(t, app)
+  for (const statistic of statistics) {
+    t.equal(idle.text.match(new RegExp(`^nodejs_eventloop_lag_${statistic}_seconds `, 'gm'))?.length, 1, `one ${statistic} gauge`)
+  }
+  t.ok(gauge(idle.families, 'min') < 0.09, `idle: the shortest delay is not the 0.1 s interval (${gauge(idle.families, 'min')})`)
+
+  // The loop held for 300 ms: a sample fires at least 200 ms late (not the first one after
+  // the scrape, which only starts the count again).
+  await sleep(250)
+  const until = performance.now() + 300
+  while (performance.now() < until);
+  await sleep(250)
+  const blocked = (await scrape(t, app)).families
+  t.ok(gauge(blocked, 'max') >= 0.2, `after 300 ms held: the longest delay is at least 0.2 s (${gauge(blocked, 'max')})`)
+
+  await sleep(450)
+  const after = (await scrape(t, app)).families
+  t.ok(gauge(after, 'max') < gauge(blocked, 'max'), 'the next scrape starts afresh')
+})
