@@ -17,6 +17,8 @@ const FLUSH_SESSIONS = 1_000_000
 // SQLite and 220 ms on Postgres with no flush at all).
 const FLUSH_REFRESH_RATE = 500
 const FLUSH_LOAD = { connections: 10, pipelining: 1 }
+// The load runs in windows of this many seconds until the flush is done.
+const FLUSH_WINDOW_S = 2
 
 // Refresh load on the large side (the refresh scenario's chains, gone on with) while
 // `keyturn flushexpiredtokens` removes a backlog.
@@ -37,14 +39,17 @@ export async function flushUnderLoad(large: Side, requests: () => autocannon.Req
   let finished = false
   void done.then(() => void (finished = true))
   const during = []
-  while (!finished) during.push(await fire(FLUSH_LOAD, url, requests(), 2, FLUSH_REFRESH_RATE))
+  while (!finished) during.push(await fire(FLUSH_LOAD, url, requests(), FLUSH_WINDOW_S, FLUSH_REFRESH_RATE))
   if ((await done) !== 0) throw new Error(`flushexpiredtokens failed: ${out}`)
   const seconds = (performance.now() - started) / 1000
   await notePeak(large)
   const p99 = Math.max(...during.map((s) => s.p99))
   const non2xx = during.reduce((n, s) => n + s.non2xx + s.errors, 0)
-  const rps = during.reduce((n, s) => n + s.total, 0) / (during.length * 2)
+  const rps = during.reduce((n, s) => n + s.total, 0) / (during.length * FLUSH_WINDOW_S)
   console.log(`  flush: ${out.trim().split('\n')[0]} in ${seconds.toFixed(1)} s; refresh p99 ${p99} ms, ${non2xx} non-2xx`)
+  // Which part of the flush a slow answer came in: the deletes, or the space given back after.
+  console.log(`  flush: p99 of each ${FLUSH_WINDOW_S} s of it, in ms: ${during.map((s) => s.p99).join(' ')}`)
+  for (const line of out.trim().split('\n').slice(1)) console.log(`  flush: ${line}`)
   return [
     {
       figure: 'refresh p99 during a flush (ms)',
@@ -54,7 +59,7 @@ export async function flushUnderLoad(large: Side, requests: () => autocannon.Req
       ratio: undefined,
       target: '< 100 ms, 0 non-2xx',
       ok: p99 < 100 && non2xx === 0 && before.non2xx === 0,
-      note: `${non2xx} non-2xx or errors; ${rps.toFixed(0)} refresh/s during it, ${before.rps.toFixed(0)} before; ${/the longest batch took \d+ ms/.exec(out)?.[0] ?? ''}; large peak RSS so far ${large.peakRss} MB`,
+      note: `${non2xx} non-2xx or errors; ${rps.toFixed(0)} refresh/s during it, ${before.rps.toFixed(0)} before; ${/the longest batch took \d+ ms, the longest commit after one \d+ ms/.exec(out)?.[0] ?? ''}; large peak RSS so far ${large.peakRss} MB`,
     },
   ]
 }

@@ -20,10 +20,12 @@ export default new Command('flushexpiredtokens')
     await withKeyturn(async ({ db, config, revocations }) => {
       const now = Date.now()
       let longestMs = 0
+      let longestCommitMs = 0
       // Runs a batched delete until nothing is left; returns how many rows it removed.
       const drain = async (step: (db: Executor, batch: number) => Promise<number>, db: Kysely<Database>): Promise<number> => {
         const report = await pacedDrain(step, db, { minPauseMs: isPostgres(db) ? 0 : MIN_PAUSE_SQLITE_MS })
         longestMs = Math.max(longestMs, report.longestMs)
+        longestCommitMs = Math.max(longestCommitMs, report.longestCommitMs)
         return report.rows
       }
       const sessions = await drain((d, batch) => deleteExpiredSessions(d, now, batch), db)
@@ -38,7 +40,7 @@ export default new Command('flushexpiredtokens')
       console.log(
         `deleted ${sessions} expired session(s), ${tokens} expired refresh token(s), ${revocationEntries} old revocation entr${revocationEntries === 1 ? 'y' : 'ies'}, ${audit} old audit event(s) and ${webhookEvents} old webhook event(s)`,
       )
-      console.log(`the longest batch took ${Math.round(longestMs)} ms`)
+      console.log(`the longest batch took ${Math.round(longestMs)} ms, the longest commit after one ${Math.round(longestCommitMs)} ms`)
       const url = config.KEYTURN_DATABASE_URL
       if (url.startsWith('sqlite:') && sqlitePath(url) !== ':memory:') {
         const space = await reclaimSqliteSpace(sqlitePath(url), { vacuum: options.vacuum === true, busyTimeoutMs: config.KEYTURN_SQLITE_BUSY_TIMEOUT_MS })

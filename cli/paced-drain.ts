@@ -25,6 +25,9 @@ export interface DrainReport {
   batches: number
   // The longest one batch's delete took once it held the lock, in ms (its commit not counted).
   longestMs: number
+  // The longest commit after a batch, in ms: on SQLite the WAL append, and after every
+  // thousand pages or so a checkpoint, which the commit runs once the lock is let go.
+  longestCommitMs: number
 }
 
 const FIRST_BATCH = 500
@@ -36,19 +39,22 @@ export async function pacedDrain(
   db: Kysely<Database>,
   { targetMs = TARGET_STEP_MS, minPauseMs = 0 }: { targetMs?: number; minPauseMs?: number } = {},
 ): Promise<DrainReport> {
-  const report: DrainReport = { rows: 0, batches: 0, longestMs: 0 }
+  const report: DrainReport = { rows: 0, batches: 0, longestMs: 0, longestCommitMs: 0 }
   let size = FIRST_BATCH
   for (;;) {
     let ms = 0
+    let deleted = 0
     const removed = await db.transaction().execute(async (trx) => {
       const started = performance.now()
       const n = await step(trx, size)
-      ms = performance.now() - started
+      deleted = performance.now()
+      ms = deleted - started
       return n
     })
     report.rows += removed
     report.batches++
     report.longestMs = Math.max(report.longestMs, ms)
+    report.longestCommitMs = Math.max(report.longestCommitMs, performance.now() - deleted)
     // Only an empty batch ends it: on Postgres a batch can remove fewer rows than it picked
     // while more remain (another transaction deleted or changed some of them meanwhile).
     if (removed === 0) return report

@@ -30,6 +30,7 @@ for (const kind of stores()) {
       t.ok(now_ <= 2 * before && now_ >= Math.floor(Math.max(50, before / 2)), `batch ${i + 1} (${now_}) moves at most by a factor two from ${before}`)
     }
     t.ok(report.longestMs > 0 && report.longestMs < 5000, 'the longest batch is timed')
+    t.ok(report.longestCommitMs > 0 && report.longestCommitMs < 5000, 'and the longest commit')
     const left = await db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
     t.equal(Number(left.n), 5, 'the live sessions stay')
   })
