@@ -25,8 +25,10 @@ export interface DrainReport {
   batches: number
   // The longest one batch's delete took once it held the lock, in ms (its commit not counted).
   longestMs: number
-  // The longest commit after a batch, in ms: on SQLite the WAL append, and after every
-  // thousand pages or so a checkpoint, which the commit runs once the lock is let go.
+  // The longest commit after a batch, in ms. On SQLite that is the WAL append, and, holding
+  // the lock as well, the sessions' search index (FTS5) merging its segments, which is what
+  // made some commits 110-240 ms; after every thousand pages or so the commit also
+  // checkpoints, once the lock is let go.
   longestCommitMs: number
 }
 
