@@ -342,8 +342,9 @@ for (const store of stores()) {
       created_at: now,
       updated_at: now,
     })
-    const body = JSON.stringify({ id: newEventId(), type: 'session.created', created_at: new Date(now).toISOString(), data: {} })
-    await app.db.transaction().execute((trx) => insertEvent(trx, { id: JSON.parse(body).id, type: 'session.created', clientId: null, body }, [{ id: endpoint.id, clientId: null, events: new Set() }], now))
+    const id = newEventId()
+    const body = JSON.stringify({ id, type: 'session.created', created_at: new Date(now).toISOString(), data: {} })
+    await app.db.transaction().execute((trx) => insertEvent(trx, { id, type: 'session.created', clientId: null, body }, [{ id: endpoint.id, clientId: null, events: new Set() }], now))
     // At KEYTURN_WEBHOOK_POLL_MS (100 ms) it would be sent within this wait.
     await new Promise((resolve) => setTimeout(resolve, 800))
     t.equal(receiver.deliveries.length, 0, 'not sent while this instance knows no active endpoint')
