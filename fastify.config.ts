@@ -10,6 +10,7 @@ import { LogController, type FastifyBaseLogger, type FastifyServerOptions } from
 import { hostname } from 'node:os'
 import pino from 'pino'
 import { LineBuffer } from './log-buffer.js'
+import { lazySerializers } from './plugins/infra/lazy-compile.js'
 import { requestId } from './request-id.js'
 import { lazyChildLogger } from './request-logger.js'
 
@@ -321,6 +322,8 @@ export function serverOptions(config: KeyturnConfig, destination: LineDestinatio
     // plugins/drain.ts answers requests that arrive while closing with the contract's 503.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Response serializers built on a route's first answer, not at startup (lazy-compile.ts).
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers() } },
   }
 }
 

@@ -3,6 +3,7 @@
 // strings and path params with it (they only ever arrive as text).
 import { Ajv, type ErrorObject } from 'ajv'
 import fp from 'fastify-plugin'
+import { lazyValidator } from './lazy-compile.js'
 
 const PY_TYPE_NAMES: Record<string, string> = { array: 'list', string: 'str', number: 'float', boolean: 'bool', object: 'dict' }
 
@@ -62,8 +63,8 @@ export default fp(
     const common = { allErrors: true, useDefaults: true, strict: false, verbose: true } as const
     const bodyAjv = new Ajv({ ...common, coerceTypes: false })
     const textAjv = new Ajv({ ...common, coerceTypes: 'array' })
-    fastify.setValidatorCompiler(({ schema, httpPart }) =>
-      (httpPart === 'body' ? bodyAjv : textAjv).compile(schema),
+    fastify.setValidatorCompiler(({ schema, httpPart, method, url }) =>
+      lazyValidator(() => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema), `${method} ${url} (${httpPart ?? 'body'})`),
     )
   },
   { name: 'validation' },
