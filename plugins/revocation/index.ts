@@ -60,7 +60,13 @@ export default fp(
     async function start(now: number): Promise<void> {
       const began = performance.now()
       const next = await revocationMark(db)
-      await eachSessionRevocationSince(db, now - state.retentionMs, (sid, revokedAt) => state.revokeSession(sid, revokedAt))
+      await eachSessionRevocationSince(
+        db,
+        now - state.retentionMs,
+        (sid, revokedAt) => state.revokeSession(sid, revokedAt),
+        undefined,
+        (rows) => state.expectRevokedSessions(rows),
+      )
       state.prune(now)
       mark = next
       lastSyncAt = now

@@ -94,11 +94,20 @@ export class IntTable {
     return true
   }
 
-  #grow(): void {
+  // Room for `entries` in all, made at once: a start that knows how many it is about to read
+  // (a mass logout's million) rehashes nothing on the way, where doubling from the smallest
+  // table rehashed about as many entries again.
+  reserve(entries: number): void {
+    let slots = this.#keys.length
+    while (entries * 2 > slots) slots *= 2
+    if (slots > this.#keys.length) this.#grow(slots)
+  }
+
+  #grow(slots = this.#keys.length * 2): void {
     const oldKeys = this.#keys
     const oldValues = this.#values
-    this.#keys = new Float64Array(oldKeys.length * 2).fill(EMPTY)
-    this.#values = new Float64Array(oldKeys.length * 2)
+    this.#keys = new Float64Array(slots).fill(EMPTY)
+    this.#values = new Float64Array(slots)
     this.#size = 0
     for (let i = 0; i < oldKeys.length; i++) {
       const k = oldKeys[i] as number

@@ -14,6 +14,8 @@ export function revocationRetentionMs(accessLifetimeMs: number, leewayMs: number
   return accessLifetimeMs + leewayMs + 1000
 }
 
+const MAX_RESERVED = 1_000_000
+
 export interface RevocationStateOptions {
   accessLifetimeMs: number
   leewayMs: number
@@ -35,6 +37,13 @@ export class RevocationState {
 
   revokeSession(sid: number, revokedAt: number): void {
     this.#sessions.add(sid, revokedAt)
+  }
+
+  // About to add up to `count` revoked sessions (a start reading the log's window). Room for
+  // a million at most is made at once (32 MB of table, what a mass logout of as many needs);
+  // the window's rows of other kinds (every login writes one) are counted too.
+  expectRevokedSessions(count: number): void {
+    this.#sessions.reserve(Math.min(count, MAX_RESERVED))
   }
 
   isSessionRevoked(sid: number): boolean {

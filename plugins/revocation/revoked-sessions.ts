@@ -36,10 +36,16 @@ class ExpiryQueue {
     return sid
   }
 
-  #grow(): void {
+  reserve(entries: number): void {
+    let slots = this.#sids.length
+    while (entries > slots) slots *= 2
+    if (slots > this.#sids.length) this.#grow(slots)
+  }
+
+  #grow(slots = this.#sids.length * 2): void {
     const size = this.#sids.length
-    const sids = new Float64Array(size * 2)
-    const at = new Float64Array(size * 2)
+    const sids = new Float64Array(slots)
+    const at = new Float64Array(slots)
     for (let k = 0; k < size; k++) {
       sids[k] = this.#sids[(this.#head + k) & (size - 1)] as number
       at[k] = this.#at[(this.#head + k) & (size - 1)] as number
@@ -79,6 +85,12 @@ export class RevokedSessions {
 
   has(sid: number): boolean {
     return this.#forgetAt.has(sid)
+  }
+
+  // Room made at once for `entries` more (a start about to read the log's window).
+  reserve(entries: number): void {
+    this.#forgetAt.reserve(this.#forgetAt.size + entries)
+    this.#queue.reserve(this.#queue.length + entries)
   }
 
   // Removes what has expired by `now`, from the front of the queue only.

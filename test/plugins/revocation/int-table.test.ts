@@ -63,3 +63,18 @@ t.test('odd keys from a hand-written row do not break it', async (t) => {
   t.equal(table.delete(-1), true)
   t.equal(table.delete(-1), false)
 })
+
+t.test('room reserved at once keeps what it holds, and a million keys fit without another growth', async (t) => {
+  const table = new IntTable()
+  for (let key = 1; key <= 3000; key++) table.set(key, key)
+  table.reserve(1_000_000)
+  table.reserve(10) // less than it holds: nothing changes
+  t.equal(table.size, 3000)
+  let wrong = 0
+  for (let key = 1; key <= 3000; key++) if (table.get(key) !== key) wrong++
+  t.equal(wrong, 0, 'every key kept through the growth')
+  for (let key = 3001; key <= 1_000_000; key++) table.raise(key, key)
+  t.equal(table.size, 1_000_000)
+  t.equal(table.get(1_000_000), 1_000_000)
+  t.equal(table.get(1_000_001), undefined)
+})

@@ -38,9 +38,12 @@ for (const store of stores()) {
     await app.db.deleteFrom('revocations').execute()
     for (const entry of entries) await app.db.insertInto('revocations').values(entry).execute()
 
+    const ids = await app.db.selectFrom('revocations').select('id').orderBy('id').execute()
     for (const pageSize of [1, 2, 3, 100]) {
       const read = new Map<number, number>()
-      await eachSessionRevocationSince(app.db, since, (sid, revokedAt) => read.set(sid, revokedAt), pageSize)
+      const expected: number[] = []
+      await eachSessionRevocationSince(app.db, since, (sid, revokedAt) => read.set(sid, revokedAt), pageSize, (rows) => expected.push(rows))
+      t.same(expected, [ids.length - 1], `pages of ${pageSize}: told first of the rows from the window's first on, of every kind`)
       t.same([...read.keys()].sort((a, b) => a - b), [2, 4, 5, 6, 8, 9], `pages of ${pageSize}: the sessions from the window's first row on`)
       for (const entry of entries.filter((e) => e.kind === 'session' && read.has(e.subject_id))) {
         t.ok((read.get(entry.subject_id) as number) >= entry.created_at, `pages of ${pageSize}: session ${entry.subject_id} is kept at least as long as its revocation asks`)

@@ -45,6 +45,32 @@ t.test('revoked sessions', async (t) => {
     t.notOk(sessions.has(1) || sessions.has(2))
   })
 
+  t.test('room reserved for a start keeps the queue in order, wrapped or not', async (t) => {
+    // The same steps on a twin that grows as it goes: the two must agree throughout.
+    const reserved = new RevokedSessions(1000)
+    const grown = new RevokedSessions(1000)
+    const both = (fn: (s: RevokedSessions) => void) => [reserved, grown].forEach(fn)
+    both((s) => {
+      for (let sid = 1; sid <= 1000; sid++) s.add(sid, 10_000 + sid)
+      s.prune(11_500) // the ring's front has moved on: what comes next wraps around its end
+      for (let sid = 1001; sid <= 1500; sid++) s.add(sid, 10_000 + sid)
+    })
+    const before = reserved.size
+    t.ok(before > 500 && before < 1500, `some of the first went (${before} held)`)
+    reserved.reserve(100_000)
+    t.equal(reserved.size, before)
+    t.equal(reserved.queued, before)
+    both((s) => {
+      for (let sid = 1501; sid <= 3000; sid++) s.add(sid, 10_000 + sid)
+      s.prune(12_400)
+    })
+    t.equal(reserved.size, grown.size)
+    t.ok(reserved.size > 0 && reserved.size < 3000 - before)
+    let differ = 0
+    for (let sid = 1; sid <= 3000; sid++) if (reserved.has(sid) !== grown.has(sid)) differ++
+    t.equal(differ, 0, 'the same sessions held, pruned from the front in order')
+  })
+
   t.test('pruning takes from the front only: held entries are not walked', async (t) => {
     const sessions = new RevokedSessions(60_000)
     for (let sid = 1; sid <= 100_000; sid++) sessions.add(sid, sid * 1000)
