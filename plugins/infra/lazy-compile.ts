@@ -10,7 +10,7 @@ import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 import type { ErrorObject, ValidateFunction } from 'ajv'
 
 // What Fastify reads off an ajv validator: `errors` after a failed call, and `schemaEnv`,
-// whose presence makes it pass the parent object so ajv can set defaults at the root.
+// whose presence makes it pass the parent object so ajv can coerce a value at the root.
 type ValidationContext = Parameters<ValidateFunction>[1]
 export interface Validator {
   (data: unknown, context?: ValidationContext): boolean

@@ -40,8 +40,9 @@ export class RevocationState {
   }
 
   // About to add up to `count` revoked sessions (a start reading the log's window). Room for
-  // a million at most is made at once (32 MB of table, what a mass logout of as many needs);
-  // the window's rows of other kinds (every login writes one) are counted too.
+  // a million at most is made at once (48 MB of table and queue, what a mass logout of as
+  // many comes to anyway); `count` takes in the window's rows of other kinds too (every login
+  // writes one).
   expectRevokedSessions(count: number): void {
     this.#sessions.reserve(Math.min(count, MAX_RESERVED))
   }
