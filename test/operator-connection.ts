@@ -8,6 +8,8 @@ import { sqlitePath } from '../plugins/infra/store/connect.js'
 export interface OperatorConnection {
   users: string
   clients: string
+  // Any of Keyturn's tables, named as `users` is.
+  table(name: string): string
   exec(statement: string): Promise<void>
 }
 
@@ -25,7 +27,7 @@ export async function operatorConnection(t: Teardown, url: string): Promise<Oper
       await new Promise((resolve) => setImmediate(resolve))
       db.exec(statement)
     }
-    return { users: 'users', clients: 'clients', exec }
+    return { users: 'users', clients: 'clients', table: (name) => name, exec }
   }
   const parsed = new URL(url)
   const schema = parsed.searchParams.get('schema') ?? 'public'
@@ -33,5 +35,6 @@ export async function operatorConnection(t: Teardown, url: string): Promise<Oper
   const client = new pg.Client({ connectionString: parsed.toString() })
   await client.connect()
   t.teardown(() => client.end())
-  return { users: `"${schema}".users`, clients: `"${schema}".clients`, exec: async (statement) => void (await client.query(statement)) }
+  const table = (name: string) => `"${schema}".${name}`
+  return { users: table('users'), clients: table('clients'), table, exec: async (statement) => void (await client.query(statement)) }
 }

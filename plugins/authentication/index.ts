@@ -79,7 +79,8 @@ export default fp(
       const user = await revocations.loadUser(claims.user_id)
       if (user === null) throw authErrors.userNotFound()
       if (user.is_active !== 1 || isAccountExpired(user, now)) throw authErrors.userInactive()
-      if (revocations.state.isSessionRevoked(claims.sid)) throw bearerTokenNotValid('blacklisted')
+      const revoked = revocations.isSessionRevoked(claims.sid)
+      if (revoked === true || (revoked !== false && (await revoked))) throw bearerTokenNotValid('blacklisted')
       request.user = {
         id: user.id,
         username: user.username,

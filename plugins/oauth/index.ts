@@ -113,7 +113,9 @@ export default fp(
           return { active: true, token_type: 'access', sub: c.sub, client_id: c.client_id, scope: c.scope, exp: c.exp, iat: c.iat, jti: c.jti, ...issuer }
         }
         const c = inspected.claims
-        if (!sees(caller, c.client_id) || revocations.state.isSessionRevoked(c.sid)) return INACTIVE
+        if (!sees(caller, c.client_id)) return INACTIVE
+        const revoked = revocations.isSessionRevoked(c.sid)
+        if (revoked === true || (revoked !== false && (await revoked))) return INACTIVE
         const user = await revocations.loadUser(c.user_id)
         if (user === null || user.is_active !== 1 || isAccountExpired(user, now) || user.client_id !== c.client_id) return INACTIVE
         if (c.token_type === 'refresh') {

@@ -4,8 +4,14 @@
 // database for the users triggers) and precedes its COMMIT by as long as its transaction
 // stays open (an operator's psql session, for minutes), so no window on created_at is sure to
 // see it. Re-applying a row is harmless, missing one is not.
+//
+// A start takes the log's mark and polls from it at once; the sessions revoked before the mark
+// (a mass logout's million, a second or more to read) come in behind, while the instance
+// already answers. Until they are all in, a session memory does not know is looked up in the
+// store: its row says whether it was revoked.
 import fp from 'fastify-plugin'
 import { errors } from '../infra/api-error.js'
+import { findSession } from '../sessions/sessions-store.js'
 import { findUserById } from '../users/users-store.js'
 import { eachSessionRevocationSince, revocationMark, revocationsAfter, type RevocationMark } from './revocation-log.js'
 import { RevocationState, type CachedUser } from './revocation-state.js'
@@ -13,6 +19,9 @@ import type { RevocationKind } from './tables.js'
 
 export interface Revocations {
   state: RevocationState
+  // Whether the session was revoked: from memory, without a promise, once the start has read
+  // the log's window; from the store for a session memory does not know until then.
+  isSessionRevoked(sid: number): boolean | Promise<boolean>
   // Applies this process's own revocation at once (the poll brings other processes').
   sessionRevoked(sid: number, now: number): void
   userChanged(userId: number): void
@@ -55,26 +64,62 @@ export default fp(
     let mark: RevocationMark | undefined
     const lagListeners: Array<(lagMs: number) => void> = []
 
+    // Whether the window the start reads is all in memory.
+    let windowRead = false
+    let closing = false
+
     // At the start only what may still matter: sessions revoked within an access token's
-    // life. Nothing else is kept in memory yet, so nothing else in the log concerns it.
-    async function start(now: number): Promise<void> {
+    // life. Nothing else is kept in memory yet, so nothing else in the log concerns it. Read
+    // from the window's first row to the end of the log: rows past the mark come along, and
+    // are harmless, read again by the polls.
+    async function readWindow(since: number): Promise<void> {
       const began = performance.now()
-      const next = await revocationMark(db)
+      const heed = () => {
+        if (closing) throw new Error('closing')
+      }
       await eachSessionRevocationSince(
         db,
-        now - state.retentionMs,
-        (sid, revokedAt) => state.revokeSession(sid, revokedAt),
+        since,
+        (sid, revokedAt) => {
+          heed()
+          state.revokeSessionFromStart(sid, revokedAt)
+        },
         undefined,
-        (rows) => state.expectRevokedSessions(rows),
+        (rows) => {
+          heed()
+          state.expectRevokedSessions(rows)
+        },
       )
-      state.prune(now)
-      mark = next
-      lastSyncAt = now
+      state.prune(Date.now())
+      windowRead = true
       fastify.log.info({ revokedSessions: state.revokedSessionCount, ms: Math.round(performance.now() - began) }, 'revocation log read')
     }
 
+    // Reads the window in the background until it is all in (a failed read is tried again a
+    // poll later); resolves when it is, or when the instance closes.
+    async function readWindowInTheBackground(since: number): Promise<void> {
+      // After what made ready() (a listen's bind) has run.
+      await new Promise((resolve) => setImmediate(resolve))
+      while (!closing) {
+        try {
+          return await readWindow(since)
+        } catch (err) {
+          if (closing) return
+          fastify.log.warn({ err: (err as Error).message }, 'reading the revocation log at the start failed; trying again')
+          await new Promise((resolve) => setTimeout(resolve, config.KEYTURN_REVOCATION_POLL_MS).unref())
+        }
+      }
+    }
+
+    // Until the window is in, a session memory does not know revoked is asked of the store.
+    async function revokedInStore(sid: number): Promise<boolean> {
+      const session = await findSession(db, sid)
+      // A session no longer stored vouches for no token.
+      return session === undefined || session.revoked_at !== null
+    }
+
     async function sync(now: number): Promise<void> {
-      if (mark === undefined) return start(now)
+      if (mark === undefined) throw new Error('the revocation log has no mark yet')
       const { rows, next } = await revocationsAfter(db, mark)
       let keysChanged = false
       const appliedAt = Date.now()
@@ -101,6 +146,10 @@ export default fp(
 
     const revocations: Revocations = {
       state,
+      isSessionRevoked(sid) {
+        if (state.isSessionRevoked(sid)) return true
+        return windowRead ? false : revokedInStore(sid)
+      },
       sessionRevoked: (sid, now) => state.revokeSession(sid, now),
       userChanged: (userId) => state.users.forget(userId),
       loadUser: (userId) => state.users.load(userId),
@@ -115,7 +164,16 @@ export default fp(
       onSessionApplied: (listener) => void lagListeners.push(listener),
     }
 
-    await sync(Date.now())
+    // The mark first: every row it does not cover is the polls' to read. The window before it
+    // comes in behind.
+    const startedAt = Date.now()
+    mark = await revocationMark(db)
+    lastSyncAt = startedAt
+    // Once the instance is ready: the start itself does none of the reading.
+    let reading: Promise<void> = Promise.resolve()
+    fastify.addHook('onReady', async () => {
+      reading = readWindowInTheBackground(startedAt - state.retentionMs)
+    })
     let polling = false
     const timer = setInterval(() => {
       if (polling) return
@@ -127,7 +185,11 @@ export default fp(
         })
     }, config.KEYTURN_REVOCATION_POLL_MS)
     timer.unref()
-    fastify.addHook('onClose', async () => clearInterval(timer))
+    fastify.addHook('onClose', async () => {
+      clearInterval(timer)
+      closing = true
+      await reading
+    })
     fastify.decorate('revocations', revocations)
   },
   { name: 'revocations', dependencies: ['config', 'db', 'keys', 'tokens', 'users'] },

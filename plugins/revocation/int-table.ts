@@ -10,6 +10,13 @@
 const EMPTY = Number.NaN
 const MIN_SLOTS = 1024
 
+// The capacity `slots` doubled until it holds `needed` (ring and table capacities are powers
+// of two, so that a place is found with a mask).
+export function doubledUntil(slots: number, needed: number): number {
+  while (needed > slots) slots *= 2
+  return slots
+}
+
 export class IntTable {
   #keys = new Float64Array(MIN_SLOTS).fill(EMPTY)
   #values = new Float64Array(MIN_SLOTS)
@@ -98,8 +105,7 @@ export class IntTable {
   // (a mass logout's million) rehashes nothing on the way, where doubling from the smallest
   // table rehashed about as many entries again.
   reserve(entries: number): void {
-    let slots = this.#keys.length
-    while (entries * 2 > slots) slots *= 2
+    const slots = doubledUntil(this.#keys.length, entries * 2)
     if (slots > this.#keys.length) this.#grow(slots)
   }
 

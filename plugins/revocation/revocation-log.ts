@@ -13,7 +13,8 @@ export async function recordRevocation(db: Executor, kind: RevocationKind, subje
 const COLUMNS = ['id', 'kind', 'subject_id', 'created_at'] as const
 
 // The session revocations a starting instance needs (those since `since`), handed to `each`
-// a page at a time, so a full window (a mass logout: a million rows) is never held at once.
+// a page at a time, so a full window (a mass logout: a million rows) is never held at once,
+// and never holds the event loop for more than a page.
 // A page comes back as one row: its session ids as one text ("12,13,15,..."), the
 // database's own string aggregation read here without a string or an object per entry, and
 // the page's latest revocation time, which stands for each of its entries (a page covers
@@ -52,6 +53,9 @@ export async function eachSessionRevocationSince(
     }
     if (Number(page.n) < pageSize) return
     after = Number(page.last)
+    // Requests go first between pages: SQLite's pages are read synchronously, and a start
+    // reads its window while it answers.
+    await new Promise((resolve) => setImmediate(resolve))
   }
 }
 

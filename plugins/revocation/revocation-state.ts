@@ -39,6 +39,12 @@ export class RevocationState {
     this.#sessions.add(sid, revokedAt)
   }
 
+  // A revocation read from the log's window at the start, while the polls go on: older than
+  // what they bring, it is queued apart (revoked-sessions.ts).
+  revokeSessionFromStart(sid: number, revokedAt: number): void {
+    this.#sessions.addFromStart(sid, revokedAt)
+  }
+
   // About to add up to `count` revoked sessions (a start reading the log's window). Room for
   // a million at most is made at once (48 MB of table and queue, what a mass logout of as
   // many comes to anyway); `count` takes in the window's rows of other kinds too (every login

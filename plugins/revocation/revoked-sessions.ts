@@ -4,8 +4,10 @@
 // order and pruned from the front: a poll costs what it removes, not what is held, however
 // busy the log has been. An entry that arrives out of order (another instance's clock a
 // little behind) waits behind the one in front of it, at most that skew longer: kept longer
-// is safe, forgotten early would not be.
-import { IntTable } from './int-table.js'
+// is safe, forgotten early would not be. A start reads the log's window while the polls go on
+// (index.ts): those older entries get a queue of their own, so that neither order holds the
+// other's entries back.
+import { doubledUntil, IntTable } from './int-table.js'
 
 // Two parallel columns (session id, forget-at tick) as a growable ring: 16 bytes an entry, no
 // object per entry for the collector to trace. Its capacity is a power of two, so a place in
@@ -37,8 +39,7 @@ class ExpiryQueue {
   }
 
   reserve(entries: number): void {
-    let slots = this.#sids.length
-    while (entries > slots) slots *= 2
+    const slots = doubledUntil(this.#sids.length, entries)
     if (slots > this.#sids.length) this.#grow(slots)
   }
 
@@ -70,6 +71,8 @@ export class RevokedSessions {
   // collector to walk.
   readonly #forgetAt = new IntTable()
   readonly #queue = new ExpiryQueue()
+  // The entries read from the log's window at the start, in the window's order.
+  readonly #startQueue = new ExpiryQueue()
   readonly #base = Date.now()
 
   constructor(private readonly retentionMs: number) {}
@@ -83,23 +86,35 @@ export class RevokedSessions {
     if (this.#forgetAt.raise(sid, forgetAt)) this.#queue.push(sid, forgetAt)
   }
 
+  // An entry of the window a start reads, older than those polled meanwhile.
+  addFromStart(sid: number, revokedAt: number): void {
+    const forgetAt = this.#tick(revokedAt + this.retentionMs)
+    if (this.#forgetAt.raise(sid, forgetAt)) this.#startQueue.push(sid, forgetAt)
+  }
+
   has(sid: number): boolean {
     return this.#forgetAt.has(sid)
   }
 
-  // Room made at once for `entries` more (a start about to read the log's window).
+  // Room made at once for `entries` more from the start's window (about to be read).
   reserve(entries: number): void {
     this.#forgetAt.reserve(this.#forgetAt.size + entries)
-    this.#queue.reserve(this.#queue.length + entries)
+    this.#startQueue.reserve(this.#startQueue.length + entries)
   }
 
-  // Removes what has expired by `now`, from the front of the queue only.
+  // Removes what has expired by `now`, from the front of the queues only.
   prune(now: number): void {
     const until = (now - this.#base) / TICK_MS
-    while (this.#queue.frontAt <= until) {
-      const at = this.#queue.frontAt
-      const sid = this.#queue.shift()
-      // A session revoked again later has a later entry further back: keep it for that one.
+    this.#pruneQueue(this.#queue, until)
+    this.#pruneQueue(this.#startQueue, until)
+  }
+
+  #pruneQueue(queue: ExpiryQueue, until: number): void {
+    while (queue.frontAt <= until) {
+      const at = queue.frontAt
+      const sid = queue.shift()
+      // A session revoked again later has a later entry further back (or in the other
+      // queue): keep it for that one.
       if (this.#forgetAt.get(sid) === at) this.#forgetAt.delete(sid)
     }
   }
@@ -110,6 +125,6 @@ export class RevokedSessions {
 
   // Entries queued, including those superseded by a later revocation of the same session.
   get queued(): number {
-    return this.#queue.length
+    return this.#queue.length + this.#startQueue.length
   }
 }
