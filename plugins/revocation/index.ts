@@ -11,9 +11,8 @@
 // store: its row says whether it was revoked.
 import fp from 'fastify-plugin'
 import { errors } from '../infra/api-error.js'
-import { findSession } from '../sessions/sessions-store.js'
 import { findUserById } from '../users/users-store.js'
-import { eachSessionRevocationSince, revocationMark, revocationsAfter, type RevocationMark } from './revocation-log.js'
+import { eachSessionRevocationSince, revocationMark, revocationsAfter, sessionRevokedInStore, type RevocationMark } from './revocation-log.js'
 import { RevocationState, type CachedUser } from './revocation-state.js'
 import type { RevocationKind } from './tables.js'
 
@@ -111,13 +110,6 @@ export default fp(
       }
     }
 
-    // Until the window is in, a session memory does not know revoked is asked of the store.
-    async function revokedInStore(sid: number): Promise<boolean> {
-      const session = await findSession(db, sid)
-      // A session no longer stored vouches for no token.
-      return session === undefined || session.revoked_at !== null
-    }
-
     async function sync(now: number): Promise<void> {
       if (mark === undefined) throw new Error('the revocation log has no mark yet')
       const { rows, next } = await revocationsAfter(db, mark)
@@ -148,7 +140,7 @@ export default fp(
       state,
       isSessionRevoked(sid) {
         if (state.isSessionRevoked(sid)) return true
-        return windowRead ? false : revokedInStore(sid)
+        return windowRead ? false : sessionRevokedInStore(db, sid)
       },
       sessionRevoked: (sid, now) => state.revokeSession(sid, now),
       userChanged: (userId) => state.users.forget(userId),

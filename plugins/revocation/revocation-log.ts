@@ -95,6 +95,14 @@ export function readIntegers(text: string, each: (value: number) => void): void 
   }
 }
 
+// Whether the store holds the session revoked: its row's mark, written in the transaction that
+// logs the revocation (sessions-store.ts). A session no longer stored vouches for no token.
+// What a starting instance asks until the log's window is in memory.
+export async function sessionRevokedInStore(db: Executor, sid: number): Promise<boolean> {
+  const row = await db.selectFrom('sessions').select('revoked_at').where('id', '=', sid).executeTakeFirst()
+  return row === undefined || row.revoked_at !== null
+}
+
 // A place in the log's commit order: every row it does not cover is read by the next poll,
 // whatever its created_at. On SQLite the last id, since writers take turns and ids only grow
 // (AUTOINCREMENT): a row committed after a read has a larger id than every row that read
