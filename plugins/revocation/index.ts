@@ -58,9 +58,12 @@ export default fp(
         return user
       },
     })
-    let lastSyncAt = 0
+    // The mark first: every row it does not cover is the polls' to read. The window before it
+    // comes in behind.
+    const startedAt = Date.now()
+    let mark: RevocationMark = await revocationMark(db)
+    let lastSyncAt = startedAt
     const listeners = new Map<RevocationKind, Array<(subjectId: number) => void>>()
-    let mark: RevocationMark | undefined
     const lagListeners: Array<(lagMs: number) => void> = []
 
     // Whether the window the start reads is all in memory.
@@ -111,7 +114,6 @@ export default fp(
     }
 
     async function sync(now: number): Promise<void> {
-      if (mark === undefined) throw new Error('the revocation log has no mark yet')
       const { rows, next } = await revocationsAfter(db, mark)
       let keysChanged = false
       const appliedAt = Date.now()
@@ -156,11 +158,6 @@ export default fp(
       onSessionApplied: (listener) => void lagListeners.push(listener),
     }
 
-    // The mark first: every row it does not cover is the polls' to read. The window before it
-    // comes in behind.
-    const startedAt = Date.now()
-    mark = await revocationMark(db)
-    lastSyncAt = startedAt
     // Once the instance is ready: the start itself does none of the reading.
     let reading: Promise<void> = Promise.resolve()
     fastify.addHook('onReady', async () => {
