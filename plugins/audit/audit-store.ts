@@ -101,7 +101,7 @@ export function listAuditEvents(db: Executor, f: AuditFilter, page: PageParams):
 
 // Removes up to `batch` rows older than `before`; returns how many it removed.
 export async function deleteAuditEventsBefore(db: Executor, before: number, batch: number): Promise<number> {
-  const victims = db.selectFrom('audit_events').select('id').where('created_at', '<', before).limit(batch)
+  const victims = db.selectFrom('audit_events').select('id').where('created_at', '<', before).orderBy('created_at').limit(batch)
   const result = await db.deleteFrom('audit_events').where(amongPicked(db, 'id', victims)).executeTakeFirst()
   return Number(result.numDeletedRows)
 }

@@ -174,7 +174,7 @@ export function readEntries(numbers: string, kinds: string): RevocationRow[] {
 // Removes up to `batch` entries older than `before` (a batch at a time, so a mass logout's
 // million rows never hold the store's write lock at once); returns how many it removed.
 export async function deleteRevocationsBefore(db: Executor, before: number, batch: number): Promise<number> {
-  const victims = db.selectFrom('revocations').select('id').where('created_at', '<', before).limit(batch)
+  const victims = db.selectFrom('revocations').select('id').where('created_at', '<', before).orderBy('created_at').limit(batch)
   const result = await db.deleteFrom('revocations').where(amongPicked(db, 'id', victims)).executeTakeFirst()
   return Number(result.numDeletedRows)
 }

@@ -127,10 +127,13 @@ export async function findUserSession(db: Executor, userId: number, id: number):
   return db.selectFrom('sessions').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst()
 }
 
+// The next batch of sessions past their absolute end, in the order of their index.
+export const expiredSessionsBatch = (db: Executor, now: number, batch: number) =>
+  db.selectFrom('sessions').select('id').where('expires_at', '<', now).orderBy('expires_at').limit(batch)
+
 // Sessions past their absolute end, with their refresh tokens (ON DELETE CASCADE), a batch
 // at a time so a large backlog never holds a long lock.
 export async function deleteExpiredSessions(db: Executor, now: number, batch: number): Promise<number> {
-  const victims = db.selectFrom('sessions').select('id').where('expires_at', '<', now).limit(batch)
-  const result = await db.deleteFrom('sessions').where(amongPicked(db, 'id', victims)).executeTakeFirst()
+  const result = await db.deleteFrom('sessions').where(amongPicked(db, 'id', expiredSessionsBatch(db, now, batch))).executeTakeFirst()
   return Number(result.numDeletedRows)
 }

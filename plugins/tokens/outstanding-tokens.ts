@@ -37,8 +37,11 @@ export async function blacklistRefreshToken(db: Executor, jti: string, now: numb
   return result.numUpdatedRows > 0n
 }
 
+// The next batch of expired refresh tokens, in the order of their index.
+export const expiredRefreshTokensBatch = (db: Executor, now: number, batch: number) =>
+  db.selectFrom('refresh_tokens').select('jti').where('expires_at', '<', now).orderBy('expires_at').limit(batch)
+
 export async function deleteExpiredRefreshTokens(db: Executor, now: number, batch: number): Promise<number> {
-  const victims = db.selectFrom('refresh_tokens').select('jti').where('expires_at', '<', now).limit(batch)
-  const result = await db.deleteFrom('refresh_tokens').where(amongPicked(db, 'jti', victims)).executeTakeFirst()
+  const result = await db.deleteFrom('refresh_tokens').where(amongPicked(db, 'jti', expiredRefreshTokensBatch(db, now, batch))).executeTakeFirst()
   return Number(result.numDeletedRows)
 }

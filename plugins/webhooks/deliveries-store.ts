@@ -128,6 +128,7 @@ export async function deleteFinishedEventsBefore(db: Executor, before: number, b
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id').where('d.state', '=', 'pending'))),
     )
+    .orderBy('e.created_at')
     .limit(batch)
   const result = await db.deleteFrom('webhook_events').where(amongPicked(db, 'id', victims)).executeTakeFirst()
   return Number(result.numDeletedRows)
