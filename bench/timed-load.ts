@@ -20,9 +20,23 @@ function statsOf(result: autocannon.Result): Stats {
 }
 
 // As fast as answers come, or at `rate` requests a second in all.
-export async function fire(load: Load, url: string, requests: autocannon.Request[], seconds: number, rate?: number): Promise<Stats> {
-  const result = await autocannon({ url, connections: load.connections, pipelining: load.pipelining, duration: seconds, requests, ...(rate ? { overallRate: rate } : {}) })
+// With `latencies`, every answer's time (ms) is added to it, so that runs back to back can
+// be read as one (percentileOf).
+export async function fire(load: Load, url: string, requests: autocannon.Request[], seconds: number, rate?: number, latencies?: number[]): Promise<Stats> {
+  const options = { url, connections: load.connections, pipelining: load.pipelining, duration: seconds, requests, ...(rate ? { overallRate: rate } : {}) }
+  if (!latencies) return statsOf(await autocannon(options))
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon(options, (err, done) => (err ? reject(err) : resolve(done)))
+    run.on('response', (_client, _status, _bytes, ms) => void latencies.push(ms))
+  })
   return statsOf(result)
+}
+
+// The p-th percentile (0-100) of a list of times: the smallest one that many in a hundred
+// are at or under.
+export function percentileOf(values: number[], p: number): number {
+  const sorted = Float64Array.from(values).sort()
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0
 }
 
 // Exactly `amount` requests, as fast as answers come: a warm-up that walks a pool once.
