@@ -6,9 +6,9 @@
 // whatever the batch's size or the table's statistics. SQLite plans the plain form well.
 // The batch itself is picked in the order of the index its condition uses (`order by
 // expires_at`): with a plain `limit`, Postgres read the table from its start, as its
-// statistics said a sixth of it matched and the matching rows would come soon; they were all
-// at its end, and the first and last batches of a flush took 0.3-0.7 s each (the scans in
-// between went on from where the last had stopped, Postgres's synchronized scans).
+// statistics said a third or a sixth of it matched and the matching rows would come soon; they
+// were all at its end, and the first and last batches of a flush took 0.3-0.7 s each (the
+// scans in between went on from where the last had stopped, Postgres's synchronized scans).
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
 import { isPostgres, type Executor } from './database.js'
 
