@@ -24,10 +24,9 @@ function statsOf(result: autocannon.Result): Stats {
 // be read as one (percentileOf).
 export async function fire(load: Load, url: string, requests: autocannon.Request[], seconds: number, rate?: number, latencies?: number[]): Promise<Stats> {
   const options = { url, connections: load.connections, pipelining: load.pipelining, duration: seconds, requests, ...(rate ? { overallRate: rate } : {}) }
-  if (!latencies) return statsOf(await autocannon(options))
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const run = autocannon(options, (err, done) => (err ? reject(err) : resolve(done)))
-    run.on('response', (_client, _status, _bytes, ms) => void latencies.push(ms))
+    if (latencies) run.on('response', (_client, _status, _bytes, ms) => void latencies.push(ms))
   })
   return statsOf(result)
 }

@@ -1,7 +1,7 @@
 // A flush picks each batch through the expiry index, also when its statistics say a good
 // part of the table has expired and those rows all lie at the table's end. With a plain
 // `limit`, Postgres read the table from its start to find them (picked-rows.ts).
-import { CompiledQuery, sql, type Kysely } from 'kysely'
+import { CompiledQuery, sql, type Expression, type Kysely } from 'kysely'
 import t from 'tap'
 import type { Database, Executor } from '../../plugins/infra/store/database.js'
 import { amongPicked } from '../../plugins/infra/store/picked-rows.js'
@@ -35,11 +35,10 @@ async function seed(db: Kysely<Database>, kind: string, now: number): Promise<vo
   await sql`analyze`.execute(db)
 }
 
-const picks: Array<[table: 'sessions' | 'refresh_tokens', key: 'id' | 'jti', pick: (db: Executor, now: number, batch: number) => Expression]> = [
+const picks: Array<[table: 'sessions' | 'refresh_tokens', key: 'id' | 'jti', pick: (db: Executor, now: number, batch: number) => Expression<unknown>]> = [
   ['refresh_tokens', 'jti', expiredRefreshTokensBatch],
   ['sessions', 'id', expiredSessionsBatch],
 ]
-type Expression = Parameters<typeof amongPicked>[2]
 
 for (const kind of stores()) {
   t.test(`${kind}: a flush's batch is picked through the expiry index, not by reading the table`, async (t) => {
