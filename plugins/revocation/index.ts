@@ -14,6 +14,7 @@ import { errors } from '../infra/api-error.js'
 import { findUserById } from '../users/users-store.js'
 import { eachSessionRevocationSince, revocationMark, revocationsAfter, sessionRevokedInStore, type RevocationMark } from './revocation-log.js'
 import { RevocationState, type CachedUser } from './revocation-state.js'
+import { retryUntilClosed } from './retry-until-closed.js'
 import type { RevocationKind } from './tables.js'
 
 export interface Revocations {
@@ -68,7 +69,7 @@ export default fp(
 
     // Whether the window the start reads is all in memory.
     let windowRead = false
-    let closing = false
+    const closed = new AbortController()
 
     // At the start only what may still matter: sessions revoked within an access token's
     // life. Nothing else is kept in memory yet, so nothing else in the log concerns it. Read
@@ -77,7 +78,7 @@ export default fp(
     async function readWindow(since: number): Promise<void> {
       const began = performance.now()
       const heed = () => {
-        if (closing) throw new Error('closing')
+        if (closed.signal.aborted) throw new Error('closing')
       }
       await eachSessionRevocationSince(
         db,
@@ -98,19 +99,13 @@ export default fp(
     }
 
     // Reads the window in the background until it is all in (a failed read is tried again a
-    // poll later); resolves when it is, or when the instance closes.
+    // poll later); resolves when it is, or as soon as the instance closes.
     async function readWindowInTheBackground(since: number): Promise<void> {
       // After what made ready() (a listen's bind) has run.
       await new Promise((resolve) => setImmediate(resolve))
-      while (!closing) {
-        try {
-          return await readWindow(since)
-        } catch (err) {
-          if (closing) return
-          fastify.log.warn({ err: (err as Error).message }, 'reading the revocation log at the start failed; trying again')
-          await new Promise((resolve) => setTimeout(resolve, config.KEYTURN_REVOCATION_POLL_MS).unref())
-        }
-      }
+      await retryUntilClosed(() => readWindow(since), config.KEYTURN_REVOCATION_POLL_MS, closed.signal, (err) =>
+        fastify.log.warn({ err: (err as Error).message }, 'reading the revocation log at the start failed; trying again'),
+      )
     }
 
     async function sync(now: number): Promise<void> {
@@ -176,7 +171,7 @@ export default fp(
     timer.unref()
     fastify.addHook('onClose', async () => {
       clearInterval(timer)
-      closing = true
+      closed.abort()
       await reading
     })
     fastify.decorate('revocations', revocations)
