@@ -194,6 +194,12 @@ export const EnvSchema = Type.Object({
     default: 250_000,
     description: 'users kept in memory for authentication and the profile, least recently used out first',
   }),
+  KEYTURN_VERIFIED_TOKEN_CACHE_SIZE: Type.Integer({
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 10_000,
+    description: 'access tokens kept once verified (about 600 bytes each), least recently used out first (0: none)',
+  }),
   KEYTURN_METRICS_HOST: Type.String({ default: '127.0.0.1', description: 'the address of the Prometheus listener (never the public port)' }),
   KEYTURN_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464, description: 'the port of GET /metrics (0: no metrics)' }),
   KEYTURN_ACCESS_LOG: Type.Boolean({ default: true, description: 'one info line per request (false: none)' }),

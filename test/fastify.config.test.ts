@@ -42,6 +42,7 @@ t.test('loadConfig', async (t) => {
       KEYTURN_ARGON2_PARALLELISM: 1,
       KEYTURN_TRUST_PROXY: false,
       KEYTURN_CORS_ORIGINS: [],
+      KEYTURN_VERIFIED_TOKEN_CACHE_SIZE: 10_000,
     })
     t.equal(config.KEYTURN_SIGNING_KEY, undefined)
     t.equal(config.KEYTURN_ISSUER, undefined)
@@ -139,6 +140,8 @@ t.test('loadConfig', async (t) => {
       ['KEYTURN_ARGON2_TIME_COST', '0'],
       ['KEYTURN_ARGON2_PARALLELISM', 'many'],
       ['KEYTURN_ALGORITHM', 'none'],
+      ['KEYTURN_VERIFIED_TOKEN_CACHE_SIZE', '-1'],
+      ['KEYTURN_VERIFIED_TOKEN_CACHE_SIZE', '2000000'],
       ['NODE_ENV', 'prod'],
     ]
     for (const [name, value] of cases) {

@@ -49,9 +49,6 @@ declare module 'fastify' {
   }
 }
 
-// About 5 MB when full: a token, its claims and their lifetime a piece.
-const VERIFIED_TOKENS_KEPT = 10_000
-
 export default fp(
   async (fastify) => {
     const { config, keys } = fastify
@@ -99,7 +96,7 @@ export default fp(
       refresh: config.KEYTURN_REFRESH_TOKEN_LIFETIME,
     }
 
-    const verified = new VerifiedTokenCache<TokenClaims>(VERIFIED_TOKENS_KEPT, leewayMs)
+    const verified = new VerifiedTokenCache<TokenClaims>(config.KEYTURN_VERIFIED_TOKEN_CACHE_SIZE, leewayMs)
     // A key revoked (or retired and deleted): its tokens must fail at once, those verified
     // before included.
     keys.onRemoved((kids) => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { VerifiedTokenCache } from '../../../plugins/tokens/verified-token-cache.js'
 import { build, createUser, login, post, signJwt } from '../../helper.js'
@@ -66,6 +67,27 @@ t.test('once full, a newcomer displaces the least recently used entry only on it
   cache.clear()
   for (let i = 0; i < 3; i++) cache.set(newcomer, claims(100))
   t.equal(cache.size, 1, 'with room again, the second sighting admits')
+})
+
+t.test('sized 0, nothing is kept, and claims are frozen all the same', async (t) => {
+  const cache = new VerifiedTokenCache<ReturnType<typeof claims>>(0, 0)
+  const token = 'eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.a-signature-AAAAAAAA'
+  const offered = claims(100)
+  for (let i = 0; i < 5; i++) cache.set(token, i === 0 ? offered : claims(100))
+  t.equal(cache.size, 0)
+  t.equal(cache.get(token, 0), undefined)
+  t.ok(Object.isFrozen(offered))
+  cache.clear()
+})
+
+t.test('a cache sized for many tokens in turn admits most of them at their second sighting', async (t) => {
+  // 100 000 tokens offered twice in turn, as a gateway's users come back: with the doorkeeper's
+  // table at 65 536 slots whatever the size, each slot was taken over between a token's two
+  // sightings about four times in five.
+  const tokens = Array.from({ length: 100_000 }, () => `eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.${randomBytes(32).toString('base64url')}`)
+  const cache = new VerifiedTokenCache<ReturnType<typeof claims>>(100_000, 0)
+  for (let round = 0; round < 2; round++) for (const token of tokens) cache.set(token, claims(100))
+  t.ok(cache.size > 75_000, `${cache.size} of 100 000 kept`)
 })
 
 t.test('a token verified before is refused once it expires, on verify and on a Bearer route', async (t) => {
