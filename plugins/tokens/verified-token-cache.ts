@@ -23,9 +23,9 @@
 // (a hash of eight characters of its signature, which a MAC makes random) and how often it was
 // seen, in a table; another token landing on the slot starts the count afresh. Over 100k
 // tokens in turn each of 65 536 slots is taken over about 1.5 times between two sightings
-// of a token, so one in five was still there at the next: admitted at the second sighting, a fifth of all
-// requests still replaced an entry (verify over them at 0.69-0.72 of a store whose tokens all
-// hit; 0.61-0.63 admitting every token). Three sightings in a row survive about once in a
+// of a token, so one in five was still there at the next: admitted at the second sighting,
+// a fifth of all requests still replaced an entry (verify over them at 0.69-0.72 of a store
+// whose tokens all hit; 0.61-0.63 admitting every token). Three sightings in a row survive about once in a
 // hundred: admitted at the fourth, 0.70-0.84 in five runs, as with no cache at all (0.70-0.77).
 // A token in steady use passes four sightings within a second. A collision only admits a
 // token early: a hit still needs the whole token as its key.
