@@ -61,8 +61,10 @@ class ExpiryQueue {
   }
 }
 
-// Forget-at times are kept as tenths of a second from the time the state was made, rounded
-// up (kept at most 100 ms longer).
+// Forget-at times are kept as tenths of a second, rounded up (kept at most 100 ms longer),
+// counted from a whole tenth before the state was made: so an entry's tick does not depend on
+// the millisecond the instance started (from that millisecond, an entry due at .003 could
+// still be held at .100).
 const TICK_MS = 100
 
 export class RevokedSessions {
@@ -73,7 +75,7 @@ export class RevokedSessions {
   readonly #queue = new ExpiryQueue()
   // The entries read from the log's window at the start, in the window's order.
   readonly #startQueue = new ExpiryQueue()
-  readonly #base = Date.now()
+  readonly #base = Math.floor(Date.now() / TICK_MS) * TICK_MS
 
   constructor(private readonly retentionMs: number) {}
 
