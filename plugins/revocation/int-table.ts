@@ -7,15 +7,10 @@
 //
 // Keys are session ids (any number but NaN works); values are numbers (forget-at ticks).
 
+import { doubledUntil } from '../infra/power-of-two.js'
+
 const EMPTY = Number.NaN
 const MIN_SLOTS = 1024
-
-// The capacity `slots` doubled until it holds `needed` (ring and table capacities are powers
-// of two, so that a place is found with a mask).
-export function doubledUntil(slots: number, needed: number): number {
-  while (needed > slots) slots *= 2
-  return slots
-}
 
 export class IntTable {
   #keys = new Float64Array(MIN_SLOTS).fill(EMPTY)

@@ -7,7 +7,8 @@
 // is safe, forgotten early would not be. A start reads the log's window while the polls go on
 // (index.ts): those older entries get a queue of their own, so that neither order holds the
 // other's entries back.
-import { doubledUntil, IntTable } from './int-table.js'
+import { doubledUntil } from '../infra/power-of-two.js'
+import { IntTable } from './int-table.js'
 
 // Two parallel columns (session id, forget-at tick) as a growable ring: 16 bytes an entry, no
 // object per entry for the collector to trace. Its capacity is a power of two, so a place in

@@ -34,6 +34,7 @@
 // a cache sized for 100 000 tokens in turn admits about 82 % of them at their second
 // sighting, where 65 536 slots admitted a fifth of them a round.
 import { LRUCache } from 'lru-cache'
+import { doubledUntil } from '../infra/power-of-two.js'
 
 const MIN_DOORKEEPER_SLOTS = 1 << 16
 // Sightings within the doorkeeper's memory that admit a token: while there is room, and once
@@ -58,8 +59,7 @@ export class VerifiedTokenCache<T extends { exp: number; nbf?: number }> {
     private readonly leewayMs: number,
   ) {
     this.#entries = maxEntries > 0 ? new LRUCache({ max: maxEntries }) : undefined
-    let slots = MIN_DOORKEEPER_SLOTS
-    while (slots < 4 * maxEntries) slots *= 2
+    const slots = doubledUntil(MIN_DOORKEEPER_SLOTS, 4 * maxEntries)
     this.#prints = new Int32Array(maxEntries > 0 ? slots : 0)
     this.#sightings = new Uint8Array(maxEntries > 0 ? slots : 0)
   }
