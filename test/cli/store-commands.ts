@@ -1,138 +1,15 @@
-// The `keyturn` command, run as an operator runs it: a child process on a real store.
+// The `keyturn` commands on one store, in the order an operator runs them: each a child
+// process on a real store, checked through the app on the same store.
 import type { FastifyInstance } from 'fastify'
-import { sql } from 'kysely'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import t from 'tap'
-import { buildApp } from '../../app.js'
-import { loadConfig } from '../../fastify.config.js'
-import { ChildTracker, childEnv, ROOT, type RunResult } from '../child-processes.js'
-import { bearer, freshStore, post, stores, TEST_ENV } from '../helper.js'
+import { childEnv } from '../child-processes.js'
+import { bearer, post, type StoreName } from '../helper.js'
+import { ALICE_PW, BOB_NEW_PW, BOB_PW, neverLeaks, onFreshStore, refused, type Tap } from './keyturn-command.js'
 
-// Each child pays for tsx and the module graph; on a busy machine that adds up (on a 2-core
-// machine whose process starts take 1.4 s, both stores' halves took about 300 s together).
-t.setTimeout(600_000)
-
-type Tap = Parameters<Parameters<typeof t.test>[0]>[0]
-
-const LOW_ARGON2 = { KEYTURN_ARGON2_MEMORY_KIB: '1024', KEYTURN_ARGON2_TIME_COST: '1' }
-const ALICE_PW = 'alice: correct horse battery staple'
-const BOB_PW = ' bob pw, spaces kept '
-const BOB_NEW_PW = 'bob new password 2'
-
-// The app on a store the CLI also writes to (same URL, same data folder).
-async function buildOn(url: string, dataDir: string): Promise<FastifyInstance> {
-  return buildApp(loadConfig({ ...TEST_ENV, KEYTURN_DATABASE_URL: url, KEYTURN_DATA_DIR: dataDir }))
-}
-
-// A failure an operator can act on: non-zero exit (not a crash by signal), one `keyturn:`
-// line naming the problem, no stack trace.
-function refused(t: Tap, r: RunResult, message: RegExp, what: string): void {
-  t.ok(r.code !== null && r.code !== 0, `${what}: exits non-zero (got ${r.code}/${r.signal}); stderr: ${r.stderr}`)
-  t.match(r.stderr, /^keyturn: /, `${what}: stderr starts with keyturn:`)
-  t.match(r.stderr, message, `${what}: clear message`)
-  t.notMatch(r.stderr, /\n\s+at /, `${what}: no stack trace`)
-}
-
-function neverLeaks(t: Tap, r: RunResult, secrets: string[], what: string): void {
-  const out = r.stdout + r.stderr
-  t.notMatch(out, /\$argon2/, `${what}: no hash in the output`)
-  for (const secret of secrets) t.notOk(out.includes(secret), `${what}: the password is not echoed`)
-}
-
-t.test('--help lists every command and exits 0', async (t) => {
-  const procs = new ChildTracker(t)
-  const env = childEnv({ NODE_ENV: 'test' })
-  const [help, unknown] = await Promise.all([
-    procs.run('cli/index.ts', ['--help'], env),
-    procs.run('cli/index.ts', ['frobnicate'], env),
-  ])
-  t.equal(help.code, 0, help.stderr)
-  t.equal(help.stderr, '')
-  for (const command of ['migrate', 'createclient', 'createuser', 'changepassword', 'flushexpiredtokens']) {
-    t.match(help.stdout, new RegExp(`^\\s+${command}\\b`, 'm'), `${command} is listed`)
-  }
-  for (const flag of ['--name', '--username', '--email', '--first-name', '--last-name', '--client', '--staff', '--superuser', '--manager', '--inactive', '--expires', '--password-stdin']) {
-    t.ok(help.stdout.includes(flag), `${flag} is documented`)
-  }
-  refused(t, unknown, /unknown command "frobnicate"/, 'unknown command')
-})
-
-t.test('--version, and --help for each command', async (t) => {
-  const procs = new ChildTracker(t)
-  const env = childEnv({ NODE_ENV: 'test' })
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
-  const printed = await procs.run('cli/index.ts', ['--version'], env)
-  t.equal(printed.code, 0, printed.stderr)
-  t.equal(printed.stdout.trim(), version)
-  const flags: Record<string, string[]> = {
-    migrate: [],
-    createclient: ['--name'],
-    createuser: ['--username', '--email', '--first-name', '--last-name', '--client', '--staff', '--superuser', '--manager', '--inactive', '--expires', '--password-stdin'],
-    changepassword: ['--username', '--password-stdin'],
-    updateuser: ['--username', '--active', '--inactive', '--expires', '--no-expiry', '--staff', '--no-staff', '--superuser', '--no-superuser', '--manager', '--no-manager'],
-    'seed-users': ['--count', '--prefix', '--client', '--sessions', '--shared-hash', '--password-stdin'],
-    flushexpiredtokens: [],
-  }
-  const helps = await Promise.all(Object.keys(flags).map((command) => procs.run('cli/index.ts', [command, '--help'], env)))
-  Object.entries(flags).forEach(([command, expected], i) => {
-    const help = helps[i]
-    if (!help) throw new Error('missing result')
-    t.equal(help.code, 0, `${command} --help exits 0`)
-    t.match(help.stdout, new RegExp(`^Usage: keyturn ${command}\\b`, 'm'), `${command} --help says how to call it`)
-    for (const flag of expected) t.ok(help.stdout.includes(flag), `${command} --help documents ${flag}`)
-  })
-})
-
-// Refused before the store is touched, so once is enough whatever the store.
-t.test('usage errors: non-zero exit, a clear message, nobody created', async (t) => {
-  const s = freshStore('sqlite')
-  const procs = new ChildTracker(t)
-  let app: FastifyInstance | undefined
-  t.teardown(async () => {
-    procs.killAll()
-    await app?.close()
-    await s.cleanup()
-  })
-  app = await buildOn(s.url, s.dataDir)
-  const env = childEnv({ NODE_ENV: 'test', KEYTURN_DATABASE_URL: s.url, KEYTURN_DATA_DIR: s.dataDir, ...LOW_ARGON2 })
-  const cases: [string, string[], string | undefined, RegExp][] = [
-    ['createclient without --name', ['createclient'], undefined, /--name/],
-    ['createuser without --username', ['createuser', '--password-stdin'], 'xavier pw\n', /--username/],
-    ['createuser without --password-stdin', ['createuser', '--username', 'dave'], 'dave pw\n', /--password-stdin/],
-    ['password as an argument', ['createuser', '--username', 'erin', '--password', 'hunter2-arg'], undefined, /--password\b/],
-    ['--expires not a time', ['createuser', '--username', 'hal', '--expires', 'tomorrow', '--password-stdin'], 'hal pw\n', /--expires/],
-    // --expires takes ISO 8601, not whatever Date.parse guesses: "1" is the year 2001 (an
-    // account born expired), and Feb 30 rolls over into March 2.
-    ['--expires a bare number', ['createuser', '--username', 'ivy', '--expires', '1', '--password-stdin'], 'ivy pw\n', /--expires/],
-    ['--expires an impossible date', ['createuser', '--username', 'jo', '--expires', '2030-02-30', '--password-stdin'], 'jo pw\n', /--expires/],
-    ['changepassword without --password-stdin', ['changepassword', '--username', 'bob'], 'bob pw\n', /--password-stdin/],
-  ]
-  const results = await Promise.all(cases.map(([, args, input]) => procs.run('cli/index.ts', args, env, input)))
-  cases.forEach(([what, , input, message], i) => {
-    const r = results[i]
-    if (!r) throw new Error('missing result')
-    refused(t, r, message, what)
-    neverLeaks(t, r, ['hunter2-arg', ...(input?.trim() ? [input.trim()] : [])], what)
-  })
-  const users = await app.db.selectFrom('users').select(['username', 'expires_at']).execute()
-  t.same(users, [], 'nobody was created')
-  const clients = await app.db.selectFrom('clients').select('name').execute()
-  t.same(clients, [], 'no client was created')
-})
-
-for (const store of stores()) {
+export function storeCommands(t: Tap, store: StoreName): void {
   t.test(`keyturn on ${store}`, async (t) => {
-    const s = freshStore(store)
-    const procs = new ChildTracker(t)
+    const { s, procs, env, open } = onFreshStore(t, store)
     let app: FastifyInstance | undefined
-    t.teardown(async () => {
-      procs.killAll()
-      await app?.close()
-      await s.cleanup()
-    })
-    const env = childEnv({ NODE_ENV: 'test', KEYTURN_DATABASE_URL: s.url, KEYTURN_DATA_DIR: s.dataDir, ...LOW_ARGON2 })
     const keyturn = (args: string[], input?: string) => procs.run('cli/index.ts', args, env, input)
 
     await t.test('migrate creates the schema', async (t) => {
@@ -142,7 +19,7 @@ for (const store of stores()) {
       t.match(r.stdout, /store is up to date/)
     })
 
-    app = await buildOn(s.url, s.dataDir)
+    app = await open()
     const db = app.db
 
     await t.test('createclient', async (t) => {
@@ -384,30 +261,5 @@ for (const store of stores()) {
       refused(t, await keyturn(['updateuser', '--username', 'seed1', '--active', '--inactive']), /contradict/, 'contradictory flags')
       refused(t, await keyturn(['updateuser', '--username', 'nobody', '--active']), /no user named "nobody"/, 'unknown user')
     })
-  })
-}
-
-if (stores().includes('postgres')) {
-  // Two Keyturn stores in one database (two deployments, or two test files running at once):
-  // the migration bookkeeping of one schema must not be mistaken for the other's.
-  t.test('migrate a Postgres schema next to another Keyturn schema', async (t) => {
-    const neighbour = freshStore('postgres')
-    const mine = freshStore('postgres')
-    const procs = new ChildTracker(t)
-    let other: FastifyInstance | undefined
-    t.teardown(async () => {
-      procs.killAll()
-      await other?.close()
-      await neighbour.cleanup()
-      await mine.cleanup()
-    })
-    other = await buildOn(neighbour.url, neighbour.dataDir)
-    const env = childEnv({ NODE_ENV: 'test', KEYTURN_DATABASE_URL: mine.url, KEYTURN_DATA_DIR: mine.dataDir, ...LOW_ARGON2 })
-    const r = await procs.run('cli/index.ts', ['migrate'], env)
-    t.equal(r.code, 0, r.stderr)
-    t.match(r.stdout, /applied migration 2026-11-22T00-initial-schema/)
-    const schema = new URL(mine.url).searchParams.get('schema')
-    const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = ${schema}`.execute(other.db)
-    t.ok(tables.rows.map((row) => row.table_name).includes('users'), 'the tables are in my schema')
   })
 }
