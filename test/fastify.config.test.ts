@@ -43,6 +43,7 @@ t.test('loadConfig', async (t) => {
       KEYTURN_TRUST_PROXY: false,
       KEYTURN_CORS_ORIGINS: [],
       KEYTURN_VERIFIED_TOKEN_CACHE_SIZE: 10_000,
+      KEYTURN_VERIFIED_TOKEN_DIGESTS: 500_000,
     })
     t.equal(config.KEYTURN_SIGNING_KEY, undefined)
     t.equal(config.KEYTURN_ISSUER, undefined)
@@ -142,6 +143,8 @@ t.test('loadConfig', async (t) => {
       ['KEYTURN_ALGORITHM', 'none'],
       ['KEYTURN_VERIFIED_TOKEN_CACHE_SIZE', '-1'],
       ['KEYTURN_VERIFIED_TOKEN_CACHE_SIZE', '2000000'],
+      ['KEYTURN_VERIFIED_TOKEN_DIGESTS', '-1'],
+      ['KEYTURN_VERIFIED_TOKEN_DIGESTS', '20000000'],
       ['NODE_ENV', 'prod'],
     ]
     for (const [name, value] of cases) {

@@ -2,7 +2,7 @@
 // runs on). A signer and a verifier are built once a key, with the algorithm pinned to the
 // key's own, and dropped when the keys change (plugins/keys/); per request there is the
 // signature check, and not even that for an access token this process has verified before
-// (see verified-token-cache.ts).
+// (see verified-token-cache.ts and verified-digests.ts).
 import { createSigner, createVerifier } from 'fast-jwt'
 import fp from 'fastify-plugin'
 import type { KeyMaterial } from '../keys/index.js'
@@ -96,7 +96,11 @@ export default fp(
       refresh: config.KEYTURN_REFRESH_TOKEN_LIFETIME,
     }
 
-    const verified = new VerifiedTokenCache<TokenClaims>(config.KEYTURN_VERIFIED_TOKEN_CACHE_SIZE, leewayMs)
+    // Only users' access tokens enter it (verifiedClaims): one found by its digest alone was
+    // one of those, its claims read off it as they were when it was verified.
+    const verified = new VerifiedTokenCache<TokenClaims>(config.KEYTURN_VERIFIED_TOKEN_CACHE_SIZE, leewayMs, config.KEYTURN_VERIFIED_TOKEN_DIGESTS, (raw) =>
+      checkClaims(payloadOf(raw)),
+    )
     // A key revoked (or retired and deleted): its tokens must fail at once, those verified
     // before included.
     keys.onRemoved((kids) => {
@@ -198,6 +202,13 @@ export function decodeForTokenEndpoint(tokens: TokenService, raw: string, expect
     if (err instanceof TokenError) throw tokenNotValid(err.problem)
     throw err
   }
+}
+
+// The payload of a token whose signature was checked before.
+function payloadOf(raw: string): unknown {
+  const first = raw.indexOf('.')
+  const second = raw.indexOf('.', first + 1)
+  return JSON.parse(Buffer.from(raw.slice(first + 1, second), 'base64url').toString('utf8')) as unknown
 }
 
 // The header's kid, read before the signature is checked (it picks the key), so from an
