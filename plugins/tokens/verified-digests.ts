@@ -24,8 +24,8 @@ const MIN_SETS = 1024
 
 export class VerifiedDigests {
   // Four 32-bit words of digest a slot, and the token's exp (seconds; 0: an empty slot).
-  readonly #words: Int32Array
-  readonly #expires: Uint32Array
+  #words: Int32Array
+  #expires: Uint32Array
   readonly #setMask: number
 
   // Room for `tokens` digests (rounded up to a power of two of four-way sets; 0: none).
@@ -83,9 +83,11 @@ export class VerifiedDigests {
     this.#expires[chosen] = Math.min(exp, 0xffffffff)
   }
 
+  // New zeroed arrays rather than fill(0), which would write every page of the table and so
+  // make the whole of it resident, however little of it was in use.
   clear(): void {
-    this.#words.fill(0)
-    this.#expires.fill(0)
+    this.#words = new Int32Array(this.#words.length)
+    this.#expires = new Uint32Array(this.#expires.length)
   }
 }
 
