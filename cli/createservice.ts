@@ -1,8 +1,6 @@
 // keyturn createservice: a service account, which gets tokens of its own with OAuth client
 // credentials. Its secret is printed once; the store keeps only a hash.
 import { Command } from 'commander'
-import { ServiceAccountError } from '../plugins/service-accounts/index.js'
-import { findClientByName } from '../plugins/users/clients-store.js'
 import { withKeyturn } from './boot.js'
 import { UsageError } from './io.js'
 
@@ -12,6 +10,8 @@ export default new Command('createservice')
   .option('--client <name>', 'the client (tenant) it belongs to (default: none, a global service)')
   .option('--scopes <list>', 'comma-separated scopes it may ask for')
   .action(async (opts: { name: string; client?: string; scopes?: string }) => {
+    // When it runs, not when the command line is read (boot.ts).
+    const [{ ServiceAccountError }, { findClientByName }] = await Promise.all([import('../plugins/service-accounts/index.js'), import('../plugins/users/clients-store.js')])
     await withKeyturn(async ({ db, serviceAccounts }) => {
       let clientId: number | null = null
       if (opts.client !== undefined) {

@@ -2,8 +2,6 @@
 // Exit codes: 0 done, 2 bad input (a usage error, or an account the store refuses), 1
 // anything else. Errors are one `keyturn:` line, never a stack trace.
 import { Command, CommanderError, type Option } from 'commander'
-import { AccountError } from '../plugins/accounts/accounts.js'
-import { KeyError } from '../plugins/keys/index.js'
 import changepassword from './changepassword.js'
 import createclient from './createclient.js'
 import createservice from './createservice.js'
@@ -58,13 +56,20 @@ Passwords are read from standard input only (one trailing newline is dropped), f
   npx keyturn createclient --name "Company ABC"`,
 )
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+// An account or a key the store refuses is bad input too. Their modules are loaded by the
+// commands that throw them, so importing them here, only then, costs nothing.
+async function refusedByStore(err: unknown): Promise<boolean> {
+  const [{ AccountError }, { KeyError }] = await Promise.all([import('../plugins/accounts/accounts.js'), import('../plugins/keys/key-rotation.js')])
+  return err instanceof AccountError || err instanceof KeyError
+}
+
+program.parseAsync(process.argv).catch(async (err: unknown) => {
   if (err instanceof CommanderError) {
     // --help and --version end this way too, with code 0; commander has written its message.
     process.exitCode = err.exitCode === 0 ? 0 : 2
     return
   }
-  const known = err instanceof UsageError || err instanceof AccountError || err instanceof KeyError
+  const known = err instanceof UsageError || (await refusedByStore(err))
   const message = err instanceof Error ? err.message : String(err)
   process.stderr.write(`keyturn: ${known ? message : `error: ${message}`}\n`)
   process.exitCode = known ? 2 : 1
