@@ -11,7 +11,7 @@ export default new Command('createservice')
   .option('--scopes <list>', 'comma-separated scopes it may ask for')
   .action(async (opts: { name: string; client?: string; scopes?: string }) => {
     // When it runs, not when the command line is read (boot.ts).
-    const [{ ServiceAccountError }, { findClientByName }] = await Promise.all([import('../plugins/service-accounts/index.js'), import('../plugins/users/clients-store.js')])
+    const { findClientByName } = await import('../plugins/users/clients-store.js')
     await withKeyturn(async ({ db, serviceAccounts }) => {
       let clientId: number | null = null
       if (opts.client !== undefined) {
@@ -20,15 +20,11 @@ export default new Command('createservice')
         clientId = client.id
       }
       const scopes = (opts.scopes ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
-      try {
-        const { account, secret } = await serviceAccounts.create({ name: opts.name, clientId, scopes })
-        console.log(`created service "${account.name}" (id ${account.id})`)
-        console.log(`client_id: ${account.oauth_client_id}`)
-        console.log(`client_secret: ${secret}`)
-        console.log('The secret is shown this once: keep it in your secret store.')
-      } catch (err) {
-        if (err instanceof ServiceAccountError) throw new UsageError(err.message)
-        throw err
-      }
+      // A name or scope it refuses (ServiceAccountError) is bad input: index.ts says so.
+      const { account, secret } = await serviceAccounts.create({ name: opts.name, clientId, scopes })
+      console.log(`created service "${account.name}" (id ${account.id})`)
+      console.log(`client_id: ${account.oauth_client_id}`)
+      console.log(`client_secret: ${secret}`)
+      console.log('The secret is shown this once: keep it in your secret store.')
     })
   })

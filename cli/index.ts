@@ -1,6 +1,6 @@
 // The `keyturn` command: store administration without a running server, one file a command.
-// Exit codes: 0 done, 2 bad input (a usage error, or an account the store refuses), 1
-// anything else. Errors are one `keyturn:` line, never a stack trace.
+// Exit codes: 0 done, 2 bad input (a usage error, or an account, key or service the store
+// refuses), 1 anything else. Errors are one `keyturn:` line, never a stack trace.
 import { Command, CommanderError, type Option } from 'commander'
 import changepassword from './changepassword.js'
 import createclient from './createclient.js'
@@ -56,11 +56,15 @@ Passwords are read from standard input only (one trailing newline is dropped), f
   npx keyturn createclient --name "Company ABC"`,
 )
 
-// An account or a key the store refuses is bad input too. Their modules are loaded by the
-// commands that throw them, so importing them here, only then, costs nothing.
+// An account, a key or a service account the store refuses is bad input too. Their modules
+// are loaded by the commands that throw them, so importing them here, only then, costs nothing.
 async function refusedByStore(err: unknown): Promise<boolean> {
-  const [{ AccountError }, { KeyError }] = await Promise.all([import('../plugins/accounts/accounts.js'), import('../plugins/keys/key-rotation.js')])
-  return err instanceof AccountError || err instanceof KeyError
+  const [{ AccountError }, { KeyError }, { ServiceAccountError }] = await Promise.all([
+    import('../plugins/accounts/accounts.js'),
+    import('../plugins/keys/key-rotation.js'),
+    import('../plugins/service-accounts/index.js'),
+  ])
+  return err instanceof AccountError || err instanceof KeyError || err instanceof ServiceAccountError
 }
 
 program.parseAsync(process.argv).catch(async (err: unknown) => {

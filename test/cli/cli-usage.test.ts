@@ -80,3 +80,19 @@ t.test('usage errors: non-zero exit, a clear message, nobody created', async (t)
   const clients = await app.db.selectFrom('clients').select('name').execute()
   t.same(clients, [], 'no client was created')
 })
+
+// What the service-account flow refuses (plugins/service-accounts) is bad input as well: the
+// message as it is, exit 2, and no account made.
+t.test('createservice: a name or a scope the flow refuses exits 2 with its message', async (t) => {
+  const { procs, env, open } = onFreshStore(t, 'sqlite')
+  const app = await open()
+  // Once first, so that the two below find the development key it makes rather than race for it.
+  t.equal((await procs.run('cli/index.ts', ['migrate'], env)).code, 0, 'migrate')
+  const [noName, badScope] = await Promise.all([
+    procs.run('cli/index.ts', ['createservice', '--name', '  '], env),
+    procs.run('cli/index.ts', ['createservice', '--name', 'billing', '--scopes', 'read "all"'], env),
+  ])
+  refused(t, noName, /^keyturn: a service needs a name of 1 to 150 characters$/m, 'a blank name')
+  refused(t, badScope, /^keyturn: not a scope: /m, 'a scope with quotes')
+  t.same(await app.db.selectFrom('service_accounts').select('name').execute(), [], 'no service account was made')
+})
