@@ -11,6 +11,7 @@ import * as serviceAccounts from './2026-11-30T01-service-accounts.js'
 import * as adminListings from './2026-11-30T02-admin-listings.js'
 import * as consoleSessions from './2026-11-30T03-console-sessions.js'
 import * as webhooks from './2026-11-30T04-webhooks.js'
+import * as revocationNotices from './2026-12-03T00-revocation-notices.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22T00-initial-schema': initialSchema,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T02-admin-listings': adminListings,
   '2026-11-30T03-console-sessions': consoleSessions,
   '2026-11-30T04-webhooks': webhooks,
+  '2026-12-03T00-revocation-notices': revocationNotices,
 }

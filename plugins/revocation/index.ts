@@ -1,5 +1,6 @@
-// The `revocations` concern: keeps RevocationState current across instances by polling the
-// `revocations` log. After the start, rows are picked by commit order (revocationMark), never
+// The `revocations` concern: keeps RevocationState current across instances by reading the
+// `revocations` log (when: poll-schedule.ts, every half second while it moves, on the store's
+// word while it is quiet). After the start, rows are picked by commit order (revocationMark), never
 // by created_at: a row's time comes from whichever clock wrote it (an instance, or the
 // database for the users triggers) and precedes its COMMIT by as long as its transaction
 // stays open (an operator's psql session, for minutes), so no window on created_at is sure to
@@ -14,6 +15,7 @@ import { errors } from '../infra/api-error.js'
 import { findUserById } from '../users/users-store.js'
 import { eachSessionRevocationSince, revocationMark, revocationsAfter, sessionRevokedInStore, type RevocationMark } from './revocation-log.js'
 import { RevocationState, type CachedUser } from './revocation-state.js'
+import { schedulePolls } from './poll-schedule.js'
 import { retryUntilClosed } from './retry-until-closed.js'
 import type { RevocationKind } from './tables.js'
 
@@ -38,6 +40,9 @@ export interface Revocations {
   // applied it (ms): the revocation lag.
   onSessionApplied(listener: (lagMs: number) => void): void
 }
+
+// Where the log's trigger tells of new rows on Postgres (migration 2026-12-03T00).
+const NOTICE_CHANNEL = 'keyturn_revocations'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -108,7 +113,8 @@ export default fp(
       )
     }
 
-    async function sync(now: number): Promise<void> {
+    // Reads the log from the mark: how many rows it read.
+    async function readLog(now: number): Promise<number> {
       const { rows, next } = await revocationsAfter(db, mark)
       let keysChanged = false
       const appliedAt = Date.now()
@@ -131,7 +137,9 @@ export default fp(
       state.prune(now)
       mark = next
       lastSyncAt = now
+      return rows.length
     }
+    const sync = async (now: number): Promise<void> => void (await readLog(now))
 
     const revocations: Revocations = {
       state,
@@ -158,21 +166,17 @@ export default fp(
     fastify.addHook('onReady', async () => {
       reading = readWindowInTheBackground(startedAt - state.retentionMs)
     })
-    let polling = false
-    const timer = setInterval(() => {
-      if (polling) return
-      polling = true
-      sync(Date.now())
-        .catch((err: unknown) => fastify.log.warn({ err: (err as Error).message }, 'revocation log poll failed'))
-        .finally(() => {
-          polling = false
-        })
-    }, config.KEYTURN_REVOCATION_POLL_MS)
-    timer.unref()
+    const polls = schedulePolls({
+      poll: () => readLog(Date.now()),
+      pollMs: config.KEYTURN_REVOCATION_POLL_MS,
+      // Three reads within the staleness limit, should every signal be lost.
+      quietMs: Math.max(config.KEYTURN_REVOCATION_POLL_MS, Math.floor(config.KEYTURN_REVOCATION_MAX_STALENESS_MS / 3)),
+      signal: fastify.storeChanges?.(NOTICE_CHANNEL),
+      onError: (err) => fastify.log.warn({ err: (err as Error).message }, 'revocation log poll failed'),
+    })
     fastify.addHook('onClose', async () => {
-      clearInterval(timer)
       closed.abort()
-      await reading
+      await Promise.all([polls.stop(), reading])
     })
     fastify.decorate('revocations', revocations)
   },

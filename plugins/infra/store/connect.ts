@@ -7,7 +7,10 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, type KyselyConfig, type SqliteDatabase } from 'kysely'
 import type pg from 'pg'
+import type { ChangeSignal } from './change-signal.js'
+import { pgNotices } from './pg-notices.js'
 import { preparingPool } from './pg-prepared.js'
+import { sqliteCommits } from './sqlite-commits.js'
 import type { Database } from './database.js'
 import { GroupCommitDriver, GroupCommitSqliteDialect } from './sqlite-group-commit.js'
 
@@ -41,6 +44,9 @@ export interface Store {
   // The Postgres schema named in the URL, if any.
   schema?: string
   stats: StoreStats
+  // Word that a table may have changed (change-signal.ts): on Postgres the notices on
+  // `channel` that a trigger of the table sends, on a SQLite file any commit; none in memory.
+  changes?: (channel: string) => ChangeSignal
   close(): Promise<void>
 }
 
@@ -137,7 +143,7 @@ function openSqlite(url: string, opts: StoreOptions): Store {
     )
   }
   const db = new Kysely<Database>({ dialect, log: opts.log })
-  return { db, kind: 'sqlite', stats, close: () => db.destroy() }
+  return { db, kind: 'sqlite', stats, ...(path === ':memory:' ? {} : { changes: () => sqliteCommits(path) }), close: () => db.destroy() }
 }
 
 function openPostgres(url: string, opts: StoreOptions): Store {
@@ -145,13 +151,12 @@ function openPostgres(url: string, opts: StoreOptions): Store {
   const schema = parsed.searchParams.get('schema')
   parsed.searchParams.delete('schema')
   if (schema !== null && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error('invalid schema name in database URL')
-  const pool = new (postgresDriver().Pool)({
+  const connection = {
     connectionString: parsed.toString(),
-    max: opts.poolSize ?? 10,
-    types: pgTypes(),
     connectionTimeoutMillis: 3000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  })
+  }
+  const pool = new (postgresDriver().Pool)({ ...connection, max: opts.poolSize ?? 10, types: pgTypes() })
   // A client losing its connection (idle in the pool, or checked out between queries) must
   // not crash the process with an unhandled 'error' event: the next query on it reports
   // the outage instead, and the pool replaces it.
@@ -160,7 +165,11 @@ function openPostgres(url: string, opts: StoreOptions): Store {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: opts.preparedStatements === false ? pool : preparingPool(pool) }), log: opts.log })
   const max = opts.poolSize ?? 10
   const stats: StoreStats = { pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }) }
-  return { db, kind: 'postgres', ...(schema ? { schema } : {}), stats, close: () => db.destroy() }
+  // The notices' connection is kept alive by TCP too: it may sit idle for hours.
+  // Named, so that an operator can tell it in pg_stat_activity (and a test can end it).
+  const changes = (channel: string): ChangeSignal =>
+    pgNotices(postgresDriver(), { ...connection, keepAlive: true, application_name: `keyturn notices ${schema ?? ''}`.trim() }, channel)
+  return { db, kind: 'postgres', ...(schema ? { schema } : {}), stats, changes, close: () => db.destroy() }
 }
 
 export function openStore(url: string, opts: StoreOptions = {}): Store {

@@ -4,6 +4,7 @@
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
+import type { ChangeSignal } from './change-signal.js'
 import { ensurePostgresSchema, openStore, type StoreKind, type StoreStats } from './connect.js'
 import { migrateToLatest } from './migrate.js'
 
@@ -14,6 +15,8 @@ declare module 'fastify' {
     // The Postgres schema named in the database URL, if any.
     storeSchema: string | undefined
     storeStats: StoreStats
+    // Word that a table may have changed (change-signal.ts); undefined for a store in memory.
+    storeChanges: ((channel: string) => ChangeSignal) | undefined
   }
 }
 
@@ -48,6 +51,7 @@ export default fp<StorePluginOptions>(
     fastify.decorate('storeKind', store.kind)
     fastify.decorate('storeSchema', store.schema)
     fastify.decorate('storeStats', store.stats)
+    fastify.decorate('storeChanges', store.changes)
     fastify.addHook('onClose', async () => store.close())
   },
   { name: 'db', dependencies: ['config'] },
