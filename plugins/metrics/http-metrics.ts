@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 import { TalliedHistogram } from './tallied-histogram.js'
 
-export function httpMetrics(fastify: FastifyInstance, registry: Registry): void {
+// `served` hears of every answer.
+export function httpMetrics(fastify: FastifyInstance, registry: Registry, served: () => void): void {
   const duration = new TalliedHistogram(
     'keyturn_http_request_duration_seconds',
     'HTTP requests by route template, method and status, and how long each took',
@@ -21,6 +22,7 @@ export function httpMetrics(fastify: FastifyInstance, registry: Registry): void 
     const key = `${method} ${status} ${route}`
     const series = duration.series(key) ?? duration.add(key, { method, route, status_code: status })
     series.observe(reply.elapsedTime / 1000)
+    served()
     done()
   })
 }

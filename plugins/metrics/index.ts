@@ -33,10 +33,11 @@ export default fp(
     if (config.KEYTURN_METRICS_PORT === 0) return
     const { registry } = metrics
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: PROM_CLIENT_SAMPLE_MS })
-    // The event-loop delay as the delay itself, sampled every 100 ms (event-loop-delay.ts).
-    const stopDelay = eventLoopDelayMetrics(registry)
-    fastify.addHook('onClose', async () => stopDelay())
-    httpMetrics(fastify, registry)
+    // The event-loop delay as the delay itself, sampled every 100 ms while requests come
+    // (event-loop-delay.ts).
+    const delay = eventLoopDelayMetrics(registry)
+    fastify.addHook('onClose', async () => delay.stop())
+    httpMetrics(fastify, registry, delay.served)
     authMetrics(fastify, registry)
     serviceMetrics(fastify, registry)
     webhookMetrics(fastify, registry)
