@@ -2,6 +2,7 @@
 // password hasher's queue, the store's pool or commit batches, and the live sessions.
 import type { FastifyInstance } from 'fastify'
 import { Gauge, Histogram, type Registry } from 'prom-client'
+import { TalliedHistogram } from './tallied-histogram.js'
 
 // Counting live sessions reads an index as large as they are many: once per this, at most.
 const ACTIVE_SESSIONS_KEPT_MS = 15_000
@@ -10,13 +11,17 @@ export function serviceMetrics(fastify: FastifyInstance, registry: Registry): vo
   const registers = [registry]
   const { revocations, passwords, storeStats } = fastify
 
-  const lag = new Histogram({
-    name: 'keyturn_revocation_lag_seconds',
-    help: "From another process's session revocation to this instance applying it (refusing the session's tokens)",
-    buckets: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.5, 2, 5, 10],
-    registers,
-  })
-  revocations.onSessionApplied((lagMs) => lag.observe(Math.max(0, lagMs) / 1000))
+  // Observed for every session revocation a poll brings (a busy log's hundreds a second): a
+  // tallied histogram (tallied-histogram.ts): 20 µs for 250 where prom-client's took 110-155.
+  const lag = new TalliedHistogram(
+    'keyturn_revocation_lag_seconds',
+    "From another process's session revocation to this instance applying it (refusing the session's tokens)",
+    [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.5, 2, 5, 10],
+    registry,
+  )
+  const lagSeries = () => lag.series('') ?? lag.add('', {})
+  lagSeries()
+  revocations.onSessionApplied((lagMs) => lagSeries().observe(Math.max(0, lagMs) / 1000))
   new Gauge({
     name: 'keyturn_revocation_poll_age_seconds',
     help: 'Seconds since the revocation log was last read whole (authenticated calls answer 503 past KEYTURN_REVOCATION_MAX_STALENESS_MS)',

@@ -1,9 +1,11 @@
-// A map from integers to numbers held in two typed arrays (open addressing, linear
-// probing, deletion by shifting the run back): the revoked-session table. A JavaScript Map of
-// a million entries is one object the collector walks on every full collection, and grows by
+// A map from integers to numbers held in a typed array (open addressing, linear probing,
+// deletion by shifting the run back): the revoked-session table. A JavaScript Map of a
+// million entries is one object the collector walks on every full collection, and grows by
 // copying itself on the heap; here the entries live outside the heap, 16 bytes a slot, and a
 // full collection does not look at them. At most half the slots are used, so a probe rarely
-// goes past its first slot.
+// goes past its first slot. A slot's key and value sit side by side: a look-up in a table of
+// a million, which misses the processor's caches, misses them once rather than once for the
+// key and again for the value.
 //
 // Keys are session ids (any number but NaN works); values are numbers (forget-at ticks).
 
@@ -13,8 +15,9 @@ const EMPTY = Number.NaN
 const MIN_SLOTS = 1024
 
 export class IntTable {
-  #keys = new Float64Array(MIN_SLOTS).fill(EMPTY)
-  #values = new Float64Array(MIN_SLOTS)
+  // Slot i: its key at 2i (NaN when empty), its value at 2i + 1.
+  #slots = emptySlots(MIN_SLOTS)
+  #mask = MIN_SLOTS - 1
   #size = 0
 
   get size(): number {
@@ -22,11 +25,11 @@ export class IntTable {
   }
 
   get(key: number): number | undefined {
-    const keys = this.#keys
-    const mask = keys.length - 1
+    const slots = this.#slots
+    const mask = this.#mask
     for (let i = slotOf(key, mask); ; i = (i + 1) & mask) {
-      const k = keys[i] as number
-      if (k === key) return this.#values[i]
+      const k = slots[2 * i] as number
+      if (k === key) return slots[2 * i + 1]
       if (k !== k) return undefined // NaN: an empty slot ends the run
     }
   }
@@ -49,19 +52,19 @@ export class IntTable {
     // NaN marks an empty slot; no session has it as its id. (Whatever else a row of the log
     // holds is kept as given: a poll must never fail on one odd row.)
     if (key !== key) return false
-    if ((this.#size + 1) * 2 > this.#keys.length) this.#grow()
-    const keys = this.#keys
-    const mask = keys.length - 1
+    if ((this.#size + 1) * 2 > this.#mask + 1) this.#grow()
+    const slots = this.#slots
+    const mask = this.#mask
     for (let i = slotOf(key, mask); ; i = (i + 1) & mask) {
-      const k = keys[i] as number
+      const k = slots[2 * i] as number
       if (k === key) {
-        if (onlyLarger && (this.#values[i] as number) >= value) return false
-        this.#values[i] = value
+        if (onlyLarger && (slots[2 * i + 1] as number) >= value) return false
+        slots[2 * i + 1] = value
         return true
       }
       if (k !== k) {
-        keys[i] = key
-        this.#values[i] = value
+        slots[2 * i] = key
+        slots[2 * i + 1] = value
         this.#size++
         return true
       }
@@ -69,29 +72,28 @@ export class IntTable {
   }
 
   delete(key: number): boolean {
-    const keys = this.#keys
-    const values = this.#values
-    const mask = keys.length - 1
+    const slots = this.#slots
+    const mask = this.#mask
     let i = slotOf(key, mask)
     for (; ; i = (i + 1) & mask) {
-      const k = keys[i] as number
+      const k = slots[2 * i] as number
       if (k === key) break
       if (k !== k) return false
     }
     // Every later entry of the run that may live at i (its home slot is not between i and
     // where it sits) moves back into the gap, so no run is broken by an empty slot.
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const k = keys[j] as number
+      const k = slots[2 * j] as number
       if (k !== k) break
       const home = slotOf(k, mask)
       const fits = i <= j ? home <= i || home > j : home <= i && home > j
       if (fits) {
-        keys[i] = k
-        values[i] = values[j] as number
+        slots[2 * i] = k
+        slots[2 * i + 1] = slots[2 * j + 1] as number
         i = j
       }
     }
-    keys[i] = EMPTY
+    slots[2 * i] = EMPTY
     this.#size--
     return true
   }
@@ -100,21 +102,27 @@ export class IntTable {
   // (a mass logout's million) rehashes nothing on the way, where doubling from the smallest
   // table rehashed about as many entries again.
   reserve(entries: number): void {
-    const slots = doubledUntil(this.#keys.length, entries * 2)
-    if (slots > this.#keys.length) this.#grow(slots)
+    const count = doubledUntil(this.#mask + 1, entries * 2)
+    if (count > this.#mask + 1) this.#grow(count)
   }
 
-  #grow(slots = this.#keys.length * 2): void {
-    const oldKeys = this.#keys
-    const oldValues = this.#values
-    this.#keys = new Float64Array(slots).fill(EMPTY)
-    this.#values = new Float64Array(slots)
+  #grow(count = (this.#mask + 1) * 2): void {
+    const old = this.#slots
+    this.#slots = emptySlots(count)
+    this.#mask = count - 1
     this.#size = 0
-    for (let i = 0; i < oldKeys.length; i++) {
-      const k = oldKeys[i] as number
-      if (k === k) this.set(k, oldValues[i] as number)
+    for (let i = 0; i < old.length; i += 2) {
+      const k = old[i] as number
+      if (k === k) this.set(k, old[i + 1] as number)
     }
   }
+}
+
+// `count` empty slots: every key NaN.
+function emptySlots(count: number): Float64Array {
+  const slots = new Float64Array(2 * count)
+  for (let i = 0; i < slots.length; i += 2) slots[i] = EMPTY
+  return slots
 }
 
 // The home slot of a key: its two 32-bit halves mixed (murmur3's finalizer), so ids that
