@@ -1,7 +1,8 @@
 // A change signal from Postgres: a trigger on the table calls pg_notify(channel, its schema)
 // once per statement, which the server delivers at commit to every connection LISTENing on
 // the channel (a schema's notices only count for the instance whose tables are there). One
-// connection of its own, beside the pool, opened at the first arm; it LISTENs only while
+// connection of its own, beside the pool, opened at the first arm (which it does not hold
+// up: the signal says it cannot tell until the connection is open); it LISTENs only while
 // armed and UNLISTENs once told, so a busy log does not wake the process at every write. A
 // pooler in transaction mode (PgBouncer's) passes LISTEN on and loses the notices: a probe
 // sent at connect must come back, or the signal says it cannot tell (and asks again later).
@@ -13,8 +14,10 @@ import type { ChangeSignal } from './change-signal.js'
 // probe the signal says it cannot tell before it tries again.
 const PROBE_MS = 2000
 const RETRY_MS = 60_000
+// How long a LISTEN may take on an open connection.
+const LISTEN_TIMEOUT_MS = 1000
 
-export function pgNotices(driver: typeof pg, config: pg.ClientConfig, channel: string, retryMs = RETRY_MS): ChangeSignal {
+export function pgNotices(driver: typeof pg, config: pg.ClientConfig, channel: string): ChangeSignal {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error('invalid notice channel')
   let client: pg.Client | undefined
   let listening: (() => void) | undefined
@@ -68,32 +71,40 @@ export function pgNotices(driver: typeof pg, config: pg.ClientConfig, channel: s
       return c
     } catch {
       probed()
-      unusableUntil = Date.now() + retryMs
+      unusableUntil = Date.now() + RETRY_MS
       c.end().catch(() => {})
       return undefined
     }
   }
 
+  // Connects in the background: an arm never waits for a connection (nor for the probe),
+  // so the reads it comes between are never late; it says it cannot tell until one is open.
+  let connecting: Promise<void> | undefined
+  const startConnecting = (): void => {
+    if (connecting !== undefined || Date.now() < unusableUntil) return
+    connecting = connect().then(async (opened) => {
+      if (opened !== undefined && closed) await opened.end().catch(() => {})
+      else client = opened
+      connecting = undefined
+    })
+  }
+
   return {
     async arm(onChange) {
       if (closed) return false
-      if (client === undefined) {
-        if (Date.now() < unusableUntil) return false
-        const opened = await connect()
-        if (opened === undefined) return false
-        if (closed) {
-          await opened.end().catch(() => {})
-          return false
-        }
-        client = opened
-      }
       const c = client
+      if (c === undefined) {
+        startConnecting()
+        return false
+      }
       listening = onChange
       try {
-        await c.query(`LISTEN ${channel}`)
+        // A connection that no longer answers (the network between gone quiet) is lost:
+        // the reads must not wait on it.
+        await withTimeout(c.query(`LISTEN ${channel}`), LISTEN_TIMEOUT_MS)
       } catch {
-        // The connection is gone: its loss was told, or is about to be.
         if (listening === onChange) listening = undefined
+        lost(c)
         return false
       }
       return listening === onChange && client === c
@@ -104,9 +115,18 @@ export function pgNotices(driver: typeof pg, config: pg.ClientConfig, channel: s
     async close() {
       closed = true
       listening = undefined
+      await connecting
       const c = client
       client = undefined
       await c?.end().catch(() => {})
     },
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms)
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }

@@ -3,12 +3,23 @@
 // the notices of its own schema count, and the loss of its connection is told as a change.
 import t from 'tap'
 import pg from 'pg'
+import type { ChangeSignal } from '../../../../plugins/infra/store/change-signal.js'
 import { openStore } from '../../../../plugins/infra/store/connect.js'
 import { migratedStore, stores } from '../../../helper.js'
 import { operatorConnection } from '../../../operator-connection.js'
 
 const CHANNEL = 'keyturn_revocations'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+// Arms the signal, asking again while it cannot tell yet (Postgres opens its connection
+// after the first ask).
+async function armed(signal: ChangeSignal, onChange: () => void): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    if (await signal.arm(onChange)) return true
+    await sleep(100)
+  }
+  return false
+}
 
 // Resolves with the ms from now until the signal tells, or Infinity after `limitMs`.
 function toldWithin(arm: (onChange: () => void) => Promise<boolean>, limitMs: number) {
@@ -36,7 +47,7 @@ for (const kind of stores()) {
     // Something to watch on SQLite: the file's log, which a first write makes.
     await operator.exec(`insert into ${operator.table('revocations')} (kind, subject_id, created_at) values ('session', 1, 1)`)
 
-    const first = toldWithin((onChange) => signal.arm(onChange), 3000)
+    const first = toldWithin((onChange) => armed(signal, onChange), 3000)
     t.equal(await first.armed, true, 'armed')
     await sleep(100)
     t.equal(first.times(), 0, 'nothing told while nothing changes')
@@ -47,7 +58,7 @@ for (const kind of stores()) {
     await sleep(200)
     t.equal(first.times(), 1, 'told once, then off until armed again')
 
-    const second = toldWithin((onChange) => signal.arm(onChange), 500)
+    const second = toldWithin((onChange) => armed(signal, onChange), 500)
     t.equal(await second.armed, true)
     signal.disarm()
     await operator.exec(`insert into ${operator.table('revocations')} (kind, subject_id, created_at) values ('session', 4, 4)`)
@@ -70,7 +81,7 @@ if (stores().includes('postgres')) {
     t.teardown(() => signal.close())
     const operator = await operatorConnection(t, other.url)
 
-    const foreign = toldWithin((onChange) => signal.arm(onChange), 500)
+    const foreign = toldWithin((onChange) => armed(signal, onChange), 500)
     t.equal(await foreign.armed, true)
     await operator.exec(`insert into ${operator.table('revocations')} (kind, subject_id, created_at) values ('session', 1, 1)`)
     t.equal(await foreign.result, Infinity, "another schema's commit is not told")
@@ -84,7 +95,7 @@ if (stores().includes('postgres')) {
     await sleep(300)
     t.equal(foreign.times(), 1, 'its loss is told as a change')
 
-    const again = toldWithin((onChange) => signal.arm(onChange), 3000)
+    const again = toldWithin((onChange) => armed(signal, onChange), 3000)
     t.equal(await again.armed, true, 'armed again on a new connection')
     const mineOperator = await operatorConnection(t, mine.url)
     await mineOperator.exec(`insert into ${mineOperator.table('revocations')} (kind, subject_id, created_at) values ('session', 5, 5)`)
