@@ -1,6 +1,7 @@
 // The revocation log's rows: appended in the transaction that revokes, read by every
 // instance's poll in commit order, pruned by flushexpiredtokens.
 import { CompiledQuery, sql, type Selectable } from 'kysely'
+import { compiledQuery } from '../infra/store/compiled.js'
 import { isPostgres, type Executor } from '../infra/store/database.js'
 import { amongPicked } from '../infra/store/picked-rows.js'
 import type { RevocationKind, RevocationTable } from './tables.js'
@@ -8,6 +9,8 @@ import type { RevocationKind, RevocationTable } from './tables.js'
 export async function recordRevocation(db: Executor, kind: RevocationKind, subjectId: number, now: number): Promise<void> {
   await db.insertInto('revocations').values({ kind, subject_id: subjectId, created_at: now }).execute()
 }
+
+const COLUMNS = ['id', 'kind', 'subject_id', 'created_at'] as const
 
 // The session revocations a starting instance needs (those since `since`), handed to `each`
 // a page at a time, so a full window (a mass logout: a million rows) is never held at once,
@@ -136,16 +139,19 @@ export type RevocationRow = Selectable<RevocationTable>
 // where each planning with the values uses the index.
 export async function revocationsAfter(db: Executor, mark: RevocationMark): Promise<{ rows: RevocationRow[]; next: RevocationMark }> {
   if ('lastId' in mark) {
-    const { rows } = await db.executeQuery<{ numbers: string | null; kinds: string | null }>(CompiledQuery.raw(SQLITE_ROWS_AFTER_ID, [mark.lastId]))
-    const page = rows[0]
-    const entries = page?.numbers == null || page.kinds == null ? [] : readEntries(page.numbers, page.kinds)
-    return { rows: entries, next: entries.length === 0 ? mark : { lastId: (entries[entries.length - 1] as RevocationRow).id } }
+    const { rows } = await rowsAfterId(db, mark.lastId)
+    return { rows, next: rows.length === 0 ? mark : { lastId: (rows[rows.length - 1] as RevocationRow).id } }
   }
   const { rows } = await db.executeQuery<{ snapshot: string; numbers: string | null; kinds: string | null }>(CompiledQuery.raw(PG_ROWS_AFTER_SNAPSHOT, [mark.xmax, mark.running]))
   const page = rows[0]
   if (page === undefined) throw new Error('the revocation poll returned no snapshot')
   return { rows: page.numbers === null || page.kinds === null ? [] : readEntries(page.numbers, page.kinds), next: parseSnapshot(page.snapshot) }
 }
+
+// Rows, not texts, on SQLite: better-sqlite3 hands them over more cheaply than SQLite builds
+// the texts (2026-12-03, in-process over a log of a million: 102-105 µs for 250 new rows as
+// rows, 224 µs as the two texts with readEntries; 0.6 µs against 3.1 µs with nothing new).
+const rowsAfterId = compiledQuery((db: Executor, after: number) => db.selectFrom('revocations').select(COLUMNS).where('id', '>', after).orderBy('id'), 1)
 
 // The new rows as two texts beside the snapshot, an aggregate's one row whatever matched: their
 // numbers ("id,subject,created_at,..." read by readIntegers) and their kinds (a record
@@ -159,17 +165,10 @@ const PG_ROWS_AFTER_SNAPSHOT = `select pg_current_snapshot()::text as snapshot,
   string_agg(translate(r.kind, chr(30) || ',', ''), chr(30) order by r.id) as kinds
 from revocations as r where r.xact >= $1::xid8 or r.xact = any($2::xid8[])`
 
-// The same on SQLite, where a busy log's rows as rows (better-sqlite3 building an object of
-// four values for each) were a fifth of what its poll cost. The numbers are cast, as a row
-// written by hand could hold anything in them.
-const SQLITE_ROWS_AFTER_ID = `select
-  group_concat(r.id || ',' || cast(r.subject_id as integer) || ',' || cast(r.created_at as integer), ',' order by r.id) as numbers,
-  group_concat(replace(replace(r.kind, char(30), ''), ',', ''), char(30) order by r.id) as kinds
-from revocations as r where r.id > ?`
-
 const RECORD = String.fromCharCode(30)
 
-// The poll's two texts as rows, read in one pass.
+// The poll's two texts as rows, read in one pass (a quarter quicker than gathering the numbers
+// first: 39-42 µs against 52-57 µs for 250 rows in-process).
 export function readEntries(numbers: string, kinds: string): RevocationRow[] {
   const kindOf = kinds.split(RECORD)
   const rows: RevocationRow[] = []
